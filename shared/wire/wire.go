@@ -1,0 +1,69 @@
+// Package wire is the snapshot codec: the msgpack form of one environment's complete state, as the writer
+// publishes it to JetStream and every evaluator decodes it.
+//
+// A snapshot is self-contained (all flags, cohorts, keys and group types of one environment at one version) so
+// an evaluator needs only the last message of each environment subject to be current.
+package wire
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/halyard-flags/halyard/shared/flag"
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// FormatVersion changes whenever a decoder of an older format would misread a snapshot.
+const FormatVersion = 1
+
+// Snapshot is the state of one environment at one version.
+type Snapshot struct {
+	Format        int    `msgpack:"format"`
+	ProjectID     int64  `msgpack:"project_id"`
+	EnvironmentID int64  `msgpack:"environment_id"`
+	Version       int64  `msgpack:"version"`
+	PublishedAt   int64  `msgpack:"published_at"` // unix milliseconds, set by the publisher
+	Keys          []Key  `msgpack:"keys"`
+	// GroupTypes maps aggregation_group_type_index to the group type name ("0" → "company").
+	GroupTypes map[int]string `msgpack:"group_types,omitempty"`
+	Flags      []flag.Flag    `msgpack:"flags"`
+	Cohorts    []flag.Cohort  `msgpack:"cohorts,omitempty"`
+}
+
+// Key is an environment credential as evaluators see it. SDK keys are public and travel in clear; server keys
+// are secret and travel only as their SHA-256 hex digest.
+type Key struct {
+	Kind      string `msgpack:"kind"` // KindSDK or KindServer
+	Value     string `msgpack:"value"`
+	ExpiresAt int64  `msgpack:"expires_at,omitempty"` // unix milliseconds; 0 = never
+}
+
+// Key kinds.
+const (
+	KindSDK    = "sdk"
+	KindServer = "server"
+)
+
+// Encode returns the msgpack form of s.
+func Encode(s *Snapshot) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := msgpack.NewEncoder(&buf)
+	enc.SetSortMapKeys(true) // deterministic bytes: equal snapshots encode equally
+	enc.SetOmitEmpty(false)
+	if err := enc.Encode(s); err != nil {
+		return nil, fmt.Errorf("wire.Encode(env %d v%d): %w", s.EnvironmentID, s.Version, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Decode parses a snapshot and refuses formats this build does not understand.
+func Decode(b []byte) (*Snapshot, error) {
+	var s Snapshot
+	if err := msgpack.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("wire.Decode: %w", err)
+	}
+	if s.Format != FormatVersion {
+		return nil, fmt.Errorf("wire.Decode: snapshot format %d, this build reads %d", s.Format, FormatVersion)
+	}
+	return &s, nil
+}
