@@ -175,7 +175,7 @@ func TestEnvironment(t *testing.T) {
 				"DATABASE_URL":        str(dbURL),
 				"NATS_URL":            str("nats://nats:4222"),
 				"WRITER_ADDR":         str(":8080"),
-				"HALYARD_ADMIN_TOKEN": str("dev-admin-token"),
+				"HALYARD_ADMIN_TOKEN": str("halyard-dev-admin-token"),
 			},
 		},
 		{

@@ -1,0 +1,47 @@
+// Package app wires the evaluator together: the JetStream follower feeding the in-memory store, and the
+// SDK-facing HTTP API, run until the context ends and then shut down in order.
+package app
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/halyard-flags/halyard/services/evaluator/internal/config"
+	"github.com/halyard-flags/halyard/services/evaluator/internal/httpapi"
+	"github.com/halyard-flags/halyard/services/evaluator/internal/natssub"
+	"github.com/halyard-flags/halyard/services/evaluator/internal/store"
+	"github.com/halyard-flags/halyard/shared/httpserve"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+)
+
+// Run runs the evaluator until ctx ends. bound, if set, receives the HTTP listen address.
+func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net.Addr)) error {
+	nc, err := nats.Connect(cfg.NATSURL, nats.Name("halyard-evaluator"), nats.MaxReconnects(-1),
+		nats.RetryOnFailedConnect(true), nats.ReconnectWait(250*time.Millisecond),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			log.Warn("NATS disconnected; serving the last snapshots", zap.Error(err))
+		}),
+		nats.ReconnectHandler(func(*nats.Conn) { log.Info("NATS reconnected") }))
+	if err != nil {
+		return fmt.Errorf("nats: %w", err)
+	}
+	defer nc.Drain() //nolint:errcheck
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	st := store.New()
+	follower := &natssub.Follower{JS: js, Stream: cfg.Stream, SubjectPrefix: cfg.SubjectPrefix, Store: st,
+		Log: log.Named("natssub")}
+	api := &httpapi.Server{Store: st, Ready: &follower.CaughtUp, Log: log.Named("http")}
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return follower.Run(gctx) })
+	g.Go(func() error { return httpserve.Serve(gctx, cfg.Addr, api.Handler(), 10*time.Second, bound) })
+	return g.Wait()
+}

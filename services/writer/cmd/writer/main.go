@@ -1,0 +1,58 @@
+// Command writer runs Halyard's admin API and outbox publisher. Configuration comes from the environment;
+// run with -h to list it.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/halyard-flags/halyard/services/writer/internal/app"
+	"github.com/halyard-flags/halyard/services/writer/internal/config"
+	"github.com/halyard-flags/halyard/shared/httpserve"
+	"github.com/halyard-flags/halyard/shared/logging"
+	"go.uber.org/zap"
+)
+
+func main() { os.Exit(run()) }
+
+func run() int {
+	healthcheck := flag.Bool("healthcheck", false, "probe the local writer's /readyz and exit 0 when ready")
+	flag.Usage = func() {
+		fmt.Fprintf(os.Stderr, "usage: writer [-healthcheck]\n\n%s\n", config.Help)
+	}
+	flag.Parse()
+	cfg, err := config.FromEnv()
+	if err == nil {
+		err = cfg.Validate()
+	}
+	if *healthcheck {
+		if err := httpserve.Healthcheck(cfg.Addr, "/readyz"); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "writer: configuration: %v\n\n%s\n", err, config.Help)
+		return 2
+	}
+	log, err := logging.New(cfg.LogFormat, os.Getenv("HALYARD_DEBUG") != "")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	defer log.Sync() //nolint:errcheck
+	log.Info("starting writer", zap.Any("config", cfg.Redacted()))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := app.Run(ctx, cfg, log, nil); err != nil {
+		log.Error("writer stopped", zap.Error(err))
+		return 1
+	}
+	log.Info("writer stopped")
+	return 0
+}

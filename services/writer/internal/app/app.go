@@ -1,0 +1,82 @@
+// Package app wires the writer together: migrations, the admin API, and the outbox publisher, run until the
+// context ends and then shut down in order (stop being ready, drain HTTP, stop publishing, drain NATS, close
+// the pool).
+package app
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"github.com/halyard-flags/halyard/services/writer/internal/config"
+	"github.com/halyard-flags/halyard/services/writer/internal/httpapi"
+	"github.com/halyard-flags/halyard/services/writer/internal/postgres"
+	"github.com/halyard-flags/halyard/services/writer/internal/publisher"
+	"github.com/halyard-flags/halyard/shared/httpserve"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+)
+
+// Run runs the writer until ctx ends. bound, if set, receives the HTTP listen address.
+func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net.Addr)) error {
+	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("database ready", zap.Strings("migrations_applied", applied))
+
+	nc, err := nats.Connect(cfg.NATSURL, nats.Name("halyard-writer"), nats.MaxReconnects(-1),
+		nats.RetryOnFailedConnect(true), nats.ReconnectWait(250*time.Millisecond))
+	if err != nil {
+		return fmt.Errorf("nats: %w", err)
+	}
+	defer nc.Drain() //nolint:errcheck
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	pub := &publisher.Publisher{DB: db, JS: js, PollInterval: cfg.PollInterval, Log: log.Named("publisher"),
+		Stream: publisher.Stream{Name: cfg.Stream, SubjectPrefix: cfg.SubjectPrefix, Replicas: cfg.StreamReplicas}}
+
+	var ready atomic.Bool
+	api := &httpapi.Server{Store: db, AdminToken: cfg.AdminToken, Log: log.Named("http"), Ready: &ready}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return httpserve.Serve(gctx, cfg.Addr, api.Handler(), 10*time.Second, bound)
+	})
+	g.Go(func() error {
+		if err := startPublisher(gctx, pub, log); err != nil {
+			return err
+		}
+		ready.Store(true)
+		log.Info("writer ready")
+		return pub.Run(gctx)
+	})
+	return g.Wait()
+}
+
+// startPublisher ensures the stream, retrying while NATS is unreachable: the admin API keeps accepting
+// changes meanwhile (the outbox holds them), but the writer reports ready only once it can publish.
+func startPublisher(ctx context.Context, pub *publisher.Publisher, log *zap.Logger) error {
+	for {
+		err := pub.Start(ctx)
+		if err == nil || ctx.Err() != nil {
+			return ctx.Err()
+		}
+		log.Warn("cannot set up the snapshot stream yet; retrying", zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Second):
+		}
+	}
+}

@@ -1,0 +1,77 @@
+// Package postgres is the writer's PostgreSQL adapter: a pgx pool, schema migrations, and every query the
+// admin API and the outbox publisher run. Each mutation commits its row change, the environment's version bump,
+// an audit row and an outbox row in one transaction.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DB is the writer's database handle.
+type DB struct {
+	Pool *pgxpool.Pool
+}
+
+// Open connects a pool and checks the connection.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres.Open: %w", err)
+	}
+	cfg.MaxConnIdleTime = 5 * time.Minute
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres.Open: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres.Open: ping: %w", err)
+	}
+	return &DB{Pool: pool}, nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() { db.Pool.Close() }
+
+const maxTransactAttempts = 5
+
+// Transact runs fn in a transaction, retrying it from the start when PostgreSQL reports a serialization
+// failure or a deadlock, so callers never see a conflict that a retry would have resolved.
+func (db *DB) Transact(ctx context.Context, iso pgx.TxIsoLevel, fn func(pgx.Tx) error) error {
+	var err error
+	for attempt := 1; attempt <= maxTransactAttempts; attempt++ {
+		err = pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: iso}, fn)
+		if !isRetryable(err) {
+			return err
+		}
+		time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
+	}
+	return fmt.Errorf("postgres.Transact: gave up after %d attempts: %w", maxTransactAttempts, err)
+}
+
+func isRetryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "40001" || pgErr.Code == "40P01"
+	}
+	return false
+}
+
+// isUniqueViolation reports a unique-constraint violation (SQLSTATE 23505).
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
+
+// isForeignKeyViolation reports a foreign-key violation (SQLSTATE 23503).
+func isForeignKeyViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23503"
+}
