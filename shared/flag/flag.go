@@ -40,6 +40,9 @@ type Condition struct {
 	RolloutPercentage         *float64   `json:"rollout_percentage" msgpack:"rollout"`
 	Variant                   *string    `json:"variant,omitempty" msgpack:"variant,omitempty"`
 	AggregationGroupTypeIndex *int       `json:"aggregation_group_type_index,omitempty" msgpack:"agg,omitempty"`
+	// AggregationExplicit is true when aggregation_group_type_index was present in the source, even as null:
+	// null then means "aggregate by person" instead of "inherit the flag-level aggregation".
+	AggregationExplicit bool `json:"-" msgpack:"agg_explicit,omitempty"`
 }
 
 // Property is one property filter of a condition.

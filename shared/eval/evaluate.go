@@ -1,0 +1,110 @@
+package eval
+
+import (
+	"slices"
+	"time"
+)
+
+// depVal is a flag's value as a dependent sees it.
+type depVal struct {
+	known   bool // false: not evaluated or failed — no flag_evaluates_to filter matches it
+	enabled bool
+	variant string
+}
+
+// run is the state of one evaluation call.
+type run struct {
+	e      *Engine
+	c      *Context
+	now    time.Time
+	nowSet bool
+	vals   []depVal // by flag index; nil when no dependency needs it
+}
+
+func (r *run) clock() time.Time {
+	if !r.nowSet {
+		r.now, r.nowSet = r.c.Now, true
+		if r.now.IsZero() {
+			r.now = time.Now()
+		}
+	}
+	return r.now
+}
+
+// Evaluate returns the value of one flag; false when there is no such flag.
+func (e *Engine) Evaluate(key string, c *Context) (Result, bool) {
+	i, ok := e.byKey[key]
+	if !ok {
+		return Result{}, false
+	}
+	r := run{e: e, c: c}
+	f := e.flags[i]
+	if len(f.order) > 0 && !f.missingDeps {
+		r.vals = make([]depVal, len(e.flags))
+		for _, j := range f.order[:len(f.order)-1] {
+			r.remember(j, r.flag(j))
+		}
+	}
+	return r.flag(i), true
+}
+
+// EvaluateAll appends every flag's result to dst in Keys() order.
+func (e *Engine) EvaluateAll(c *Context, dst []Result) []Result {
+	base := len(dst)
+	dst = slices.Grow(dst, len(e.flags))[:base+len(e.flags)]
+	r := run{e: e, c: c}
+	out := dst[base:]
+	if e.hasDependencies() {
+		r.vals = make([]depVal, len(e.flags))
+	}
+	for _, i := range e.evalOrder {
+		out[i] = r.flag(i)
+		if r.vals != nil {
+			r.remember(i, out[i])
+		}
+	}
+	return dst
+}
+
+// EvaluateKeys appends the results of the given flags, in the given order; unknown keys are skipped.
+// Dependencies are evaluated as needed but not appended.
+func (e *Engine) EvaluateKeys(keys []string, c *Context, dst []Result) []Result {
+	r := run{e: e, c: c}
+	var done []bool
+	for _, k := range keys {
+		i, ok := e.byKey[k]
+		if !ok {
+			continue
+		}
+		f := e.flags[i]
+		if len(f.order) > 0 && !f.missingDeps {
+			if r.vals == nil {
+				r.vals, done = make([]depVal, len(e.flags)), make([]bool, len(e.flags))
+			}
+			for _, j := range f.order[:len(f.order)-1] {
+				if !done[j] {
+					r.remember(j, r.flag(j))
+					done[j] = true
+				}
+			}
+		}
+		dst = append(dst, r.flag(i))
+	}
+	return dst
+}
+
+func (e *Engine) hasDependencies() bool {
+	for _, f := range e.flags {
+		if len(f.deps) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *run) remember(i int, res Result) {
+	if res.Failed {
+		return
+	}
+	r.vals[i] = depVal{known: true, enabled: res.Enabled, variant: res.Variant}
+}

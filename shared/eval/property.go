@@ -1,0 +1,327 @@
+package eval
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/halyard-flags/halyard/shared/flag"
+)
+
+// propKind says where a filter reads its value from.
+type propKind uint8
+
+const (
+	kindPerson propKind = iota
+	kindGroup
+	kindCohort
+	kindFlag
+)
+
+// prop is one compiled property filter: everything that can be derived from the definition alone is
+// derived here, once, so matching only looks the property up and compares.
+type prop struct {
+	kind     propKind
+	key      string
+	op       op
+	value    any
+	hasValue bool // PostHog treats a null filter value as absent
+	negation bool
+
+	groupName string // kindGroup: whose properties; "" = none known (always an empty property set)
+
+	truthy    bool     // exact/is_not in boolean mode ("true"/"false"/bools): the filter's truthiness
+	boolMode  bool     //
+	list      []string // exact/is_not list values, icontains_multi needles
+	listMode  bool     //
+	str       string   // string form of the filter value (ASCII-lowercased for contains/starts/ends)
+	re        *regexp.Regexp
+	num       float64
+	numOK     bool
+	lo, hi    float64
+	rangeOK   bool
+	version   semver
+	versionOK bool
+	req       semverReq
+	reqOK     bool
+	date      dateFilter
+	cohortID  int64
+	cohortOK  bool
+	depIdx    int // kindFlag: index of the flag depended on; -1 = missing
+	depWant   any // true, false or a variant key
+}
+
+// compileProp prepares a filter. It fails only for what PostHog itself refuses to deserialize
+// (unknown property types and operators); bad values compile into filters that never match, as in PostHog.
+func compileProp(p *flag.Property, aggregation *int, groupTypes map[int]string, flagIDs map[int64]int) (prop, error) {
+	o, err := parseOperator(p.Operator)
+	if err != nil {
+		return prop{}, err
+	}
+	c := prop{key: p.Key, op: o, value: p.Value, hasValue: p.Value != nil, negation: p.Negation, depIdx: -1}
+	switch p.Type {
+	case "", "person":
+		c.kind = kindPerson
+	case "group":
+		c.kind = kindGroup
+		gti := p.GroupTypeIndex
+		if gti == nil {
+			gti = aggregation
+		}
+		if gti != nil {
+			c.groupName = groupTypes[*gti]
+		}
+	case "cohort":
+		c.kind = kindCohort
+		if p.Operator == "" {
+			c.op = opIn
+		}
+		c.cohortID, c.cohortOK = cohortIDOf(p.Value)
+		return c, nil
+	case "flag":
+		c.kind = kindFlag
+		compileDependency(&c, p, flagIDs)
+		return c, nil
+	default:
+		return prop{}, fmt.Errorf("unknown property type %q", p.Type)
+	}
+	c.prepare()
+	return c, nil
+}
+
+// compileDependency resolves a flag_evaluates_to filter: its key is the id of the flag depended on.
+func compileDependency(c *prop, p *flag.Property, flagIDs map[int64]int) {
+	c.depWant = p.Value
+	id, err := strconv.ParseInt(p.Key, 10, 64)
+	if err != nil {
+		return
+	}
+	if idx, ok := flagIDs[id]; ok {
+		c.depIdx = idx
+	}
+}
+
+// cohortIDOf reads a cohort filter's value: a number or a numeric string.
+func cohortIDOf(v any) (int64, bool) {
+	if f, ok := toFloat(v); ok {
+		if _, isStr := v.(string); isStr {
+			id, err := strconv.ParseInt(v.(string), 10, 64)
+			return id, err == nil
+		}
+		return int64(f), f == float64(int64(f))
+	}
+	return 0, false
+}
+
+// prepare derives the operator-specific form of the filter value.
+func (c *prop) prepare() {
+	if !c.hasValue {
+		return
+	}
+	var scratch [64]byte
+	switch c.op {
+	case opExact, opIsNot:
+		c.prepareExact()
+	case opIcontains, opNotIcontains, opStartsWith, opNotStartsWith, opEndsWith, opNotEndsWith:
+		c.str = toLowerASCII(string(appendRepr(scratch[:0], c.value)))
+	case opIcontainsMulti, opNotIcontainsMulti:
+		if list, ok := c.value.([]any); ok {
+			for _, e := range list {
+				c.list = append(c.list, toLowerASCII(string(appendRepr(nil, e))))
+			}
+		} else {
+			c.list = []string{toLowerASCII(string(appendRepr(nil, c.value)))}
+		}
+	case opRegex, opNotRegex:
+		c.re, _ = regexp.Compile(string(appendRepr(scratch[:0], c.value))) // nil: never matches
+	case opGt, opGte, opLt, opLte:
+		c.num, c.numOK = toFloat(c.value)
+	case opBetween, opNotBetween:
+		c.lo, c.hi, c.rangeOK = rangeOf(c.value)
+	case opSemverEq, opSemverNeq, opSemverGt, opSemverGte, opSemverLt, opSemverLte:
+		c.version, c.versionOK = parseSemverValue(string(appendRepr(scratch[:0], c.value)))
+	case opSemverTilde, opSemverCaret, opSemverWildcard:
+		c.req, c.reqOK = parseSemverReqValue(c.op, string(appendRepr(scratch[:0], c.value)))
+	case opIsDateExact, opIsDateAfter, opIsDateBefore:
+		if s, ok := c.value.(string); ok {
+			c.date = parseDateFilter(s)
+		}
+	}
+}
+
+// prepareExact implements compute_exact_match's three modes: boolean-like, list, scalar.
+func (c *prop) prepareExact() {
+	if isTruthyOrFalsy(c.value) {
+		c.boolMode, c.truthy = true, isTruthy(c.value)
+		return
+	}
+	if list, ok := c.value.([]any); ok {
+		c.listMode = true
+		for _, e := range list {
+			c.list = append(c.list, string(appendRepr(nil, e)))
+		}
+		return
+	}
+	c.str = string(appendRepr(nil, c.value))
+}
+
+// rangeOf reads between's [min, max]: two numbers, neither NaN, min <= max.
+func rangeOf(v any) (lo, hi float64, ok bool) {
+	list, isList := v.([]any)
+	if !isList || len(list) != 2 {
+		return 0, 0, false
+	}
+	lo, ok1 := toFloat(list[0])
+	hi, ok2 := toFloat(list[1])
+	if !ok1 || !ok2 || lo != lo || hi != hi || lo > hi {
+		return 0, 0, false
+	}
+	return lo, hi, true
+}
+
+// isTruthyOrFalsy: bools, "true"/"false" in any case, and lists made only of those (an empty list too).
+func isTruthyOrFalsy(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return true
+	case string:
+		return equalASCIIFold(x, "true") || equalASCIIFold(x, "false")
+	case []any:
+		for _, e := range x {
+			if !isTruthyOrFalsy(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func isTruthy(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case string:
+		return equalASCIIFold(x, "true")
+	case []any:
+		for _, e := range x {
+			if !isTruthy(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// match is PostHog's match_property with partial_props=false: a missing property is absent, and the
+// negative operators match it.
+func (c *prop) match(props map[string]any, now time.Time) bool {
+	v, present := props[c.key]
+	switch c.op {
+	case opIsSet:
+		return present
+	case opIsNotSet:
+		return !present
+	}
+	if !c.hasValue {
+		return false
+	}
+	if !present {
+		switch c.op {
+		case opIsNot, opNotIcontains, opNotStartsWith, opNotEndsWith, opNotIcontainsMulti, opNotRegex, opNotBetween:
+			return true
+		}
+		return false
+	}
+	return c.matchPresent(v, now)
+}
+
+func (c *prop) matchPresent(v any, now time.Time) bool {
+	var scratch [64]byte
+	switch c.op {
+	case opExact:
+		return c.exact(v, scratch[:])
+	case opIsNot:
+		return !c.exact(v, scratch[:])
+	case opIcontains, opNotIcontains:
+		return containsFold(reprString(v, scratch[:]), c.str) == (c.op == opIcontains)
+	case opStartsWith, opNotStartsWith:
+		return hasPrefixFold(reprString(v, scratch[:]), c.str) == (c.op == opStartsWith)
+	case opEndsWith, opNotEndsWith:
+		return hasSuffixFold(reprString(v, scratch[:]), c.str) == (c.op == opEndsWith)
+	case opIcontainsMulti, opNotIcontainsMulti:
+		return c.containsAny(reprString(v, scratch[:])) == (c.op == opIcontainsMulti)
+	case opRegex, opNotRegex:
+		if c.re == nil {
+			return false // a pattern that does not compile matches nothing, not even for not_regex
+		}
+		return c.re.MatchString(reprString(v, scratch[:])) == (c.op == opRegex)
+	case opGt, opGte, opLt, opLte:
+		return c.compareNumber(v)
+	case opBetween, opNotBetween:
+		return c.between(v)
+	case opSemverEq, opSemverNeq, opSemverGt, opSemverGte, opSemverLt, opSemverLte:
+		return c.compareSemver(v, scratch[:])
+	case opSemverTilde, opSemverCaret, opSemverWildcard:
+		return c.matchSemverReq(v, scratch[:])
+	case opIsDateExact, opIsDateAfter, opIsDateBefore:
+		return c.compareDate(v, now)
+	}
+	return false // in/not_in and flag_evaluates_to never match as person/group properties
+}
+
+func (c *prop) exact(v any, scratch []byte) bool {
+	if c.boolMode {
+		return isTruthy(v) == c.truthy
+	}
+	s := reprString(v, scratch)
+	if c.listMode {
+		for _, e := range c.list {
+			if equalLower(e, s) {
+				return true
+			}
+		}
+		return false
+	}
+	return equalLower(c.str, s)
+}
+
+func (c *prop) containsAny(s string) bool {
+	for _, n := range c.list {
+		if containsFold(s, n) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *prop) compareNumber(v any) bool {
+	x, ok := toFloat(v)
+	if !ok || !c.numOK {
+		return false
+	}
+	switch c.op {
+	case opGt:
+		return x > c.num
+	case opGte:
+		return x >= c.num
+	case opLt:
+		return x < c.num
+	default:
+		return x <= c.num
+	}
+}
+
+func (c *prop) between(v any) bool {
+	if !c.rangeOK {
+		return false
+	}
+	x, ok := toFloat(v)
+	if !ok || x != x {
+		return false // NaN is malformed input: no match for between and not_between alike
+	}
+	in := x >= c.lo && x <= c.hi
+	return in == (c.op == opBetween)
+}
