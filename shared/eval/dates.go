@@ -1,193 +1,40 @@
 package eval
 
 import (
-	"math"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/halyard-flags/halyard/shared/flag/operand"
 )
-
-// dateFilter is the compiled value of an is_date_* filter: an absolute instant, or an offset back from
-// the evaluation's Now ("-7d", "1m": the sign is optional and ignored, as in PostHog).
-type dateFilter struct {
-	ok       bool
-	relative bool
-	at       time.Time
-	n        int
-	unit     byte // h d w m y
-}
-
-// parseDateFilter is parse_date_string_in_tz with UTC as the team timezone: relative first, then RFC 3339,
-// then naive dates and datetimes, then a few common fallbacks.
-func parseDateFilter(s string) dateFilter {
-	if n, unit, ok := parseRelative(s); ok {
-		return dateFilter{ok: true, relative: true, n: n, unit: unit}
-	}
-	if t, ok := parseAbsoluteDate(s); ok {
-		return dateFilter{ok: true, at: t}
-	}
-	return dateFilter{}
-}
-
-// parseRelative matches ^-?[0-9]+[hdwmy]$ with a number below 10,000.
-func parseRelative(s string) (int, byte, bool) {
-	s = strings.TrimPrefix(s, "-")
-	if len(s) < 2 {
-		return 0, 0, false
-	}
-	unit := s[len(s)-1]
-	if strings.IndexByte("hdwmy", unit) < 0 || !allDigits(s[:len(s)-1]) {
-		return 0, 0, false
-	}
-	digits := strings.TrimLeft(s[:len(s)-1], "0")
-	if len(digits) > 4 {
-		return 0, 0, false
-	}
-	n, _ := strconv.Atoi("0" + digits)
-	return n, unit, n < 10000
-}
-
-// resolve returns the filter's instant for an evaluation at now.
-func (d dateFilter) resolve(now time.Time) time.Time {
-	if !d.relative {
-		return d.at
-	}
-	now = now.UTC()
-	switch d.unit {
-	case 'h':
-		return now.Add(-time.Duration(d.n) * time.Hour)
-	case 'd':
-		return now.AddDate(0, 0, -d.n)
-	case 'w':
-		return now.AddDate(0, 0, -7*d.n)
-	case 'm':
-		return monthsBack(now, d.n)
-	default:
-		return yearsBack(now, d.n)
-	}
-}
-
-// monthsBack steps back one month at a time, clamping the day to the shorter month at each step, as
-// PostHog's relativedelta port does (so Mar 31 - 2m is Jan 29 in a leap year, not Jan 31).
-func monthsBack(t time.Time, n int) time.Time {
-	y, m, d := t.Date()
-	for i := 0; i < n; i++ {
-		m--
-		if m == 0 {
-			m, y = 12, y-1
-		}
-		d = min(d, daysIn(y, m))
-	}
-	return time.Date(y, m, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
-}
-
-func yearsBack(t time.Time, n int) time.Time {
-	y, m, d := t.Date()
-	for i := 0; i < n; i++ {
-		y--
-		if m == time.February {
-			d = min(d, daysIn(y, m))
-		}
-	}
-	return time.Date(y, m, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
-}
-
-func daysIn(y int, m time.Month) int {
-	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
-}
-
-var naiveLayouts = []string{
-	"2006-1-2 15:4:5.999999999", "2006-1-2T15:4:5.999999999", "2006-1-2 15:4", "2006-1-2T15:4",
-}
-
-// fallbackLayouts stand in for the dateparser crate PostHog falls back to for exotic formats.
-var fallbackLayouts = []string{
-	time.RFC1123Z, time.RFC1123, time.RFC822Z, time.RFC822, "Mon, 2 Jan 2006 15:04:05 -0700",
-	"2006/01/02", "2006/01/02 15:04:05", "January 2, 2006", "Jan 2, 2006", "2 January 2006", "2 Jan 2006",
-	"2006-01-02 15:04:05 -0700", "2006-01-02 15:04:05Z07:00", "2006-01-02T15:04:05Z0700",
-}
-
-// parseAbsoluteDate parses RFC 3339 (offset honoured, 'T', 't' or ' ' separator), then naive dates and
-// datetimes in UTC, then the fallbacks.
-func parseAbsoluteDate(s string) (time.Time, bool) {
-	if t, ok := parseRFC3339(s); ok {
-		return t, true
-	}
-	if t, err := time.ParseInLocation("2006-1-2", s, time.UTC); err == nil {
-		return t, true
-	}
-	for _, l := range naiveLayouts {
-		if t, err := time.ParseInLocation(l, s, time.UTC); err == nil {
-			return t, true
-		}
-	}
-	for _, l := range fallbackLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), true
-		}
-	}
-	return time.Time{}, false
-}
-
-func parseRFC3339(s string) (time.Time, bool) {
-	if len(s) > 10 && (s[10] == ' ' || s[10] == 't') {
-		s = s[:10] + "T" + s[11:]
-	}
-	if strings.HasSuffix(s, "z") {
-		s = s[:len(s)-1] + "Z"
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	return t, err == nil
-}
 
 // propertyDate is determine_parsed_date_for_property_matching: numeric strings and numbers are unix
 // seconds (fractions allowed), other strings parse like the filter.
 func propertyDate(v any) (time.Time, bool) {
 	if s, ok := v.(string); ok {
 		if f, ok := parseRustFloat(s); ok {
-			return fromUnixFloat(f)
+			return operand.FromUnixFloat(f)
 		}
-		if t, ok := parseAbsoluteDate(s); ok {
+		if t, ok := operand.ParseAbsolute(s); ok {
 			return t, true
 		}
-		if n, unit, ok := parseRelative(s); ok {
-			_ = n
-			_ = unit
-			return time.Time{}, false // resolved by the caller, which knows Now
-		}
-		return time.Time{}, false
+		return time.Time{}, false // a relative date is resolved by the caller, which knows Now
 	}
 	if f, ok := toFloat(v); ok {
 		if _, isBool := v.(bool); !isBool {
-			return fromUnixFloat(f)
+			return operand.FromUnixFloat(f)
 		}
 	}
 	return time.Time{}, false
 }
 
-// fromUnixFloat is parse_float_timestamp: floor for seconds, the fraction rounded to nanoseconds.
-func fromUnixFloat(f float64) (time.Time, bool) {
-	if f != f || math.IsInf(f, 0) || math.Abs(f) > 8.2e12 {
-		return time.Time{}, false // beyond chrono's representable range
-	}
-	sec := math.Floor(f)
-	frac := math.Mod(f, 1)
-	nanos := int64(0)
-	if frac > 0 {
-		nanos = int64(math.Round(frac * 1e9))
-	}
-	return time.Unix(int64(sec), nanos).UTC(), true
-}
-
 func (c *prop) compareDate(v any, now time.Time) bool {
-	if !c.date.ok {
+	if !c.date.OK {
 		return false
 	}
 	got, ok := c.propertyDateAt(v, now)
 	if !ok {
 		return false
 	}
-	want := c.date.resolve(now)
+	want := c.date.Resolve(now)
 	switch c.op {
 	case opIsDateBefore:
 		return got.Before(want)
@@ -204,8 +51,8 @@ func (c *prop) propertyDateAt(v any, now time.Time) (time.Time, bool) {
 		return t, true
 	}
 	if s, ok := v.(string); ok {
-		if n, unit, ok := parseRelative(s); ok {
-			return dateFilter{ok: true, relative: true, n: n, unit: unit}.resolve(now), true
+		if d := operand.ParseDate(s); d.OK && d.Relative() {
+			return d.Resolve(now), true
 		}
 	}
 	return time.Time{}, false

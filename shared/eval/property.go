@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/halyard-flags/halyard/shared/flag"
+	"github.com/halyard-flags/halyard/shared/flag/operand"
 )
 
 // propKind says where a filter reads its value from.
@@ -41,11 +42,11 @@ type prop struct {
 	numOK     bool
 	lo, hi    float64
 	rangeOK   bool
-	version   semver
+	version   operand.Version
 	versionOK bool
-	req       semverReq
+	req       operand.Req
 	reqOK     bool
-	date      dateFilter
+	date      operand.Date
 	cohortID  int64
 	cohortOK  bool
 	depIdx    int // kindFlag: index of the flag depended on; -1 = missing
@@ -140,12 +141,12 @@ func (c *prop) prepare() {
 	case opBetween, opNotBetween:
 		c.lo, c.hi, c.rangeOK = rangeOf(c.value)
 	case opSemverEq, opSemverNeq, opSemverGt, opSemverGte, opSemverLt, opSemverLte:
-		c.version, c.versionOK = parseSemverValue(string(appendRepr(scratch[:0], c.value)))
+		c.version, c.versionOK = operand.ParseVersion(string(appendRepr(scratch[:0], c.value)))
 	case opSemverTilde, opSemverCaret, opSemverWildcard:
-		c.req, c.reqOK = parseSemverReqValue(c.op, string(appendRepr(scratch[:0], c.value)))
+		c.req, c.reqOK = operand.ParseReq(reqKinds[c.op], string(appendRepr(scratch[:0], c.value)))
 	case opIsDateExact, opIsDateAfter, opIsDateBefore:
 		if s, ok := c.value.(string); ok {
-			c.date = parseDateFilter(s)
+			c.date = operand.ParseDate(s)
 		}
 	}
 }
@@ -325,3 +326,5 @@ func (c *prop) between(v any) bool {
 	in := x >= c.lo && x <= c.hi
 	return in == (c.op == opBetween)
 }
+
+var reqKinds = map[op]operand.ReqKind{opSemverTilde: operand.Tilde, opSemverCaret: operand.Caret, opSemverWildcard: operand.Wildcard}

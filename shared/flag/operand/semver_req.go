@@ -1,9 +1,9 @@
-package eval
+package operand
 
 import "strings"
 
-// semverReq is a semver::VersionReq: comparators that must all match.
-type semverReq struct {
+// Req is a semver::VersionReq: comparators that must all match.
+type Req struct {
 	comparators []comparator
 }
 
@@ -29,14 +29,24 @@ type comparator struct {
 	pre                 []string
 }
 
-// parseSemverReqValue builds the requirement PostHog builds for semver_tilde ("~" + canonical version),
+// ReqKind says which PostHog operator a requirement is built for.
+type ReqKind uint8
+
+// Requirement kinds.
+const (
+	Tilde ReqKind = iota
+	Caret
+	Wildcard
+)
+
+// ParseReq builds the requirement PostHog builds for semver_tilde ("~" + canonical version),
 // semver_caret ("^" + canonical version) and semver_wildcard (components with * replaced by x).
-func parseSemverReqValue(o op, s string) (semverReq, bool) {
+func ParseReq(kind ReqKind, s string) (Req, bool) {
 	n := normalizeVersion(s)
-	switch o {
-	case opSemverTilde:
+	switch kind {
+	case Tilde:
 		return parseSemverReq("~" + canonicalVersion(n))
-	case opSemverCaret:
+	case Caret:
 		return parseSemverReq("^" + canonicalVersion(n))
 	}
 	parts := strings.Split(n, ".")
@@ -47,8 +57,8 @@ func parseSemverReqValue(o op, s string) (semverReq, bool) {
 }
 
 // parseSemverReq parses a comma-separated list of comparators.
-func parseSemverReq(s string) (semverReq, bool) {
-	var r semverReq
+func parseSemverReq(s string) (Req, bool) {
+	var r Req
 	if strings.TrimSpace(s) == "" {
 		return r, false
 	}
@@ -128,9 +138,10 @@ func parseComparator(s string) (comparator, bool) {
 	return c, true
 }
 
-// matches is VersionReq::matches: every comparator matches, and a pre-release version only matches when
+// every comparator matches, and a pre-release version only matches when
 // some comparator names the same major.minor.patch with a pre-release.
-func (r semverReq) matches(v semver) bool {
+// Matches is VersionReq::matches.
+func (r Req) Matches(v Version) bool {
 	for _, c := range r.comparators {
 		if !c.matches(v) {
 			return false
@@ -147,7 +158,7 @@ func (r semverReq) matches(v semver) bool {
 	return false
 }
 
-func (c comparator) matches(v semver) bool {
+func (c comparator) matches(v Version) bool {
 	switch c.op {
 	case cmpExact, cmpWildcard:
 		return c.matchesExact(v)
@@ -166,7 +177,7 @@ func (c comparator) matches(v semver) bool {
 	}
 }
 
-func (c comparator) matchesExact(v semver) bool {
+func (c comparator) matchesExact(v Version) bool {
 	if c.all {
 		return true
 	}
@@ -185,7 +196,7 @@ func (c comparator) matchesExact(v semver) bool {
 	return v.patch == c.patch && comparePre(v.pre, c.pre) == 0
 }
 
-func (c comparator) matchesGreater(v semver) bool {
+func (c comparator) matchesGreater(v Version) bool {
 	if v.major != c.major {
 		return v.major > c.major
 	}
@@ -204,7 +215,7 @@ func (c comparator) matchesGreater(v semver) bool {
 	return comparePre(v.pre, c.pre) > 0
 }
 
-func (c comparator) matchesLess(v semver) bool {
+func (c comparator) matchesLess(v Version) bool {
 	if v.major != c.major {
 		return v.major < c.major
 	}
@@ -223,7 +234,7 @@ func (c comparator) matchesLess(v semver) bool {
 	return comparePre(v.pre, c.pre) < 0
 }
 
-func (c comparator) matchesTilde(v semver) bool {
+func (c comparator) matchesTilde(v Version) bool {
 	if v.major != c.major {
 		return false
 	}
@@ -236,7 +247,7 @@ func (c comparator) matchesTilde(v semver) bool {
 	return comparePre(v.pre, c.pre) >= 0
 }
 
-func (c comparator) matchesCaret(v semver) bool {
+func (c comparator) matchesCaret(v Version) bool {
 	if v.major != c.major {
 		return false
 	}
