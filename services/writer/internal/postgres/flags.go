@@ -90,8 +90,8 @@ func (db *DB) CreateFlag(ctx context.Context, envID int64, actor string, f flag.
 		}
 		rec, err = scanFlag(tx.QueryRow(ctx, `INSERT INTO flags (environment_id, key, name, description, filters, active,
 			ensure_experience_continuity, bucketing_identifier, version, created_by, updated_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8) RETURNING `+flagColumns,
-			envID, f.Key, f.Name, f.Description, f.Filters, f.Active, f.EnsureExperienceContinuity, actor))
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9) RETURNING `+flagColumns,
+			envID, f.Key, f.Name, f.Description, f.Filters, f.Active, f.EnsureExperienceContinuity, f.BucketingIdentifier, actor))
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,194 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Options says what to start. Zero values pick test-friendly defaults: random ports, an in-process NATS and
+// a fresh database on the local PostgreSQL service.
+type Options struct {
+	Root           string   // repository root (default: found from the working directory)
+	WorkDir        string   // binaries, NATS store, temp Postgres (required)
+	NATSURL        string   // use this NATS instead of starting one in process
+	NATSPort       int      // in-process NATS port (0 = random)
+	DatabaseURL    string   // use this database as is
+	AdminURL       string   // else create a fresh database on this server (default DefaultAdminURL)
+	TempPostgres   bool     // else start a throwaway initdb cluster (when neither URL is given)
+	PGPort         int      // port of the throwaway cluster
+	WriterAddr     string   // default: a free port
+	EvaluatorAddrs []string // default: two free ports
+	AdminToken     string   // default: a fixed development token
+	LogFormat      string   // json (default) or console
+	Logs           io.Writer
+}
+
+// Cluster is a running local Halyard.
+type Cluster struct {
+	Opts          Options
+	NATS          *NATS // nil when Options.NATSURL was given
+	NATSURL       string
+	DatabaseURL   string
+	Writer        *Process
+	Evaluators    []*Process
+	WriterBin     string
+	EvaluatorBin  string
+	dropDatabase  func(context.Context) error
+	tempPostgres  *TempPostgres
+	evaluatorSeen int
+}
+
+// DevAdminToken is the admin token of local clusters.
+const DevAdminToken = "halyard-dev-admin-token"
+
+// Start builds the binaries and starts NATS, PostgreSQL, one writer and the evaluators, and waits until all
+// are ready.
+func Start(ctx context.Context, o Options) (c *Cluster, err error) {
+	o = o.withDefaults()
+	c = &Cluster{Opts: o}
+	defer func() {
+		if err != nil {
+			c.Stop(context.WithoutCancel(ctx))
+		}
+	}()
+	if c.WriterBin, c.EvaluatorBin, err = Build(ctx, o.Root, filepath.Join(o.WorkDir, "bin")); err != nil {
+		return c, err
+	}
+	if err = c.startNATS(); err != nil {
+		return c, err
+	}
+	if err = c.startDatabase(ctx); err != nil {
+		return c, err
+	}
+	c.Writer = c.NewWriter(o.WriterAddr)
+	if err = c.Writer.Start(); err != nil {
+		return c, err
+	}
+	if err = c.Writer.WaitReady(ctx, 60*time.Second); err != nil {
+		return c, err
+	}
+	for _, addr := range o.EvaluatorAddrs {
+		ev := c.NewEvaluator(addr)
+		if err = ev.Start(); err != nil {
+			return c, err
+		}
+		c.Evaluators = append(c.Evaluators, ev)
+	}
+	for _, ev := range c.Evaluators {
+		if err = ev.WaitReady(ctx, 60*time.Second); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+func (o Options) withDefaults() Options {
+	if o.Root == "" {
+		o.Root, _ = RepoRoot()
+	}
+	if o.AdminToken == "" {
+		o.AdminToken = DevAdminToken
+	}
+	if o.LogFormat == "" {
+		o.LogFormat = "json"
+	}
+	if o.Logs == nil {
+		o.Logs = io.Discard
+	}
+	if o.NATSPort == 0 {
+		o.NATSPort = -1
+	}
+	if o.WriterAddr == "" {
+		o.WriterAddr, _ = FreeAddr()
+	}
+	if o.EvaluatorAddrs == nil {
+		a, _ := FreeAddr()
+		b, _ := FreeAddr()
+		o.EvaluatorAddrs = []string{a, b}
+	}
+	return o
+}
+
+func (c *Cluster) startNATS() error {
+	if c.Opts.NATSURL != "" {
+		c.NATSURL = c.Opts.NATSURL
+		return nil
+	}
+	n, err := StartNATS(c.Opts.NATSPort, filepath.Join(c.Opts.WorkDir, "nats"))
+	if err != nil {
+		return err
+	}
+	c.NATS, c.NATSURL = n, n.URL()
+	return nil
+}
+
+func (c *Cluster) startDatabase(ctx context.Context) error {
+	o := c.Opts
+	switch {
+	case o.DatabaseURL != "":
+		c.DatabaseURL = o.DatabaseURL
+		return nil
+	case o.TempPostgres && o.AdminURL == "":
+		dir := filepath.Join(o.WorkDir, "postgres")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		pg, err := StartTempPostgres(ctx, dir, o.PGPort)
+		if err != nil {
+			return err
+		}
+		c.tempPostgres = pg
+		o.AdminURL = pg.URL()
+	case o.AdminURL == "":
+		o.AdminURL = DefaultAdminURL
+	}
+	url, drop, err := FreshDatabase(ctx, o.AdminURL, "halyard")
+	if err != nil {
+		return err
+	}
+	c.DatabaseURL, c.dropDatabase = url, drop
+	return nil
+}
+
+// NewWriter returns (unstarted) a writer process of this cluster listening on addr.
+func (c *Cluster) NewWriter(addr string) *Process {
+	return &Process{Name: "writer", Bin: c.WriterBin, Addr: addr, Log: prefixed(c.Opts.Logs, "writer"), Env: []string{
+		"DATABASE_URL=" + c.DatabaseURL, "NATS_URL=" + c.NATSURL, "WRITER_ADDR=" + addr,
+		"HALYARD_ADMIN_TOKEN=" + c.Opts.AdminToken, "HALYARD_LOG_FORMAT=" + c.Opts.LogFormat,
+	}}
+}
+
+// NewEvaluator returns (unstarted) an evaluator process of this cluster listening on addr.
+func (c *Cluster) NewEvaluator(addr string) *Process {
+	c.evaluatorSeen++
+	name := fmt.Sprintf("evaluator-%d", c.evaluatorSeen)
+	return &Process{Name: name, Bin: c.EvaluatorBin, Addr: addr, Log: prefixed(c.Opts.Logs, name), Env: []string{
+		"NATS_URL=" + c.NATSURL, "EVALUATOR_ADDR=" + addr, "HALYARD_LOG_FORMAT=" + c.Opts.LogFormat,
+	}}
+}
+
+// Stop stops every process, then NATS, then drops the database or stops the throwaway PostgreSQL.
+func (c *Cluster) Stop(ctx context.Context) error {
+	var errs []error
+	for _, ev := range c.Evaluators {
+		errs = append(errs, ev.Stop(10*time.Second))
+	}
+	if c.Writer != nil {
+		errs = append(errs, c.Writer.Stop(10*time.Second))
+	}
+	if c.NATS != nil {
+		c.NATS.Stop()
+	}
+	if c.dropDatabase != nil {
+		errs = append(errs, c.dropDatabase(ctx))
+	}
+	if c.tempPostgres != nil {
+		errs = append(errs, c.tempPostgres.Stop(ctx))
+	}
+	return errors.Join(errs...)
+}
