@@ -43,6 +43,7 @@ type condition struct {
 	aggregation int     // effective group type index, -1 = person
 	groupName   string  // the group type name for aggregation, "" if unknown
 	hasCohort   bool
+	matched     string // "Matched condition set N", built once
 }
 
 type holdout struct {
@@ -132,6 +133,7 @@ func (c *compiled) compileConditions(groupTypes map[int]string, flagIDs map[int6
 		if err != nil {
 			return fmt.Errorf("filters.groups[%d]: %w", i, err)
 		}
+		cond.matched = "Matched condition set " + strconv.Itoa(i+1)
 		c.conditions = append(c.conditions, cond)
 	}
 	return nil

@@ -43,3 +43,14 @@ func evalOne(tb testing.TB, e *Engine, key string, c *Context) Result {
 	}
 	return r
 }
+
+func mustLocalEvaluation(tb testing.TB, js string) *flag.LocalEvaluation {
+	tb.Helper()
+	le, err := flag.ParseLocalEvaluation([]byte(js))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return le
+}
+
+func jsonUnmarshal(js string, v any) error { return json.Unmarshal([]byte(js), v) }

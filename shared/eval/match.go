@@ -1,9 +1,6 @@
 package eval
 
-import (
-	"encoding/json"
-	"strconv"
-)
+import "encoding/json"
 
 // score orders reasons the way PostHog's FeatureFlagMatchReason does, to report the best non-match.
 const (
@@ -158,7 +155,7 @@ func (r *run) matched(f *compiled, cond *condition, res Result, i int) Result {
 	} else {
 		res.Payload = f.payload(v)
 	}
-	res.Reason = reason(ReasonConditionMatch, i, "Matched condition set "+strconv.Itoa(i+1))
+	res.Reason = reason(ReasonConditionMatch, i, cond.matched)
 	return res
 }
 

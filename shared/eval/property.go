@@ -258,15 +258,15 @@ func (c *prop) matchPresent(v any, now time.Time) bool {
 		if c.re == nil {
 			return false // a pattern that does not compile matches nothing, not even for not_regex
 		}
-		return c.re.MatchString(reprString(v, scratch[:])) == (c.op == opRegex)
+		return c.re.MatchString(ownedString(v)) == (c.op == opRegex)
 	case opGt, opGte, opLt, opLte:
 		return c.compareNumber(v)
 	case opBetween, opNotBetween:
 		return c.between(v)
 	case opSemverEq, opSemverNeq, opSemverGt, opSemverGte, opSemverLt, opSemverLte:
-		return c.compareSemver(v, scratch[:])
+		return c.compareSemver(ownedString(v))
 	case opSemverTilde, opSemverCaret, opSemverWildcard:
-		return c.matchSemverReq(v, scratch[:])
+		return c.matchSemverReq(ownedString(v))
 	case opIsDateExact, opIsDateAfter, opIsDateBefore:
 		return c.compareDate(v, now)
 	}
@@ -328,3 +328,12 @@ func (c *prop) between(v any) bool {
 }
 
 var reqKinds = map[op]operand.ReqKind{opSemverTilde: operand.Tilde, opSemverCaret: operand.Caret, opSemverWildcard: operand.Wildcard}
+
+// ownedString is the representation of v as a string that may be retained (regexp and the semver parser
+// keep references to their input), so it never aliases a stack buffer.
+func ownedString(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return string(appendRepr(nil, v))
+}

@@ -2,11 +2,11 @@ package eval
 
 import "github.com/halyard-flags/halyard/shared/flag/operand"
 
-func (c *prop) compareSemver(v any, scratch []byte) bool {
+func (c *prop) compareSemver(s string) bool {
 	if !c.versionOK {
 		return false
 	}
-	x, ok := operand.ParseVersion(reprString(v, scratch))
+	x, ok := operand.ParseVersion(s)
 	if !ok {
 		return false
 	}
@@ -27,10 +27,10 @@ func (c *prop) compareSemver(v any, scratch []byte) bool {
 	}
 }
 
-func (c *prop) matchSemverReq(v any, scratch []byte) bool {
+func (c *prop) matchSemverReq(s string) bool {
 	if !c.reqOK {
 		return false
 	}
-	x, ok := operand.ParseVersion(reprString(v, scratch))
+	x, ok := operand.ParseVersion(s)
 	return ok && c.req.Matches(x)
 }

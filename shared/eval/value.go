@@ -50,7 +50,7 @@ func appendRepr(buf []byte, v any) []byte {
 	case uint64:
 		return strconv.AppendUint(buf, x, 10)
 	default:
-		return appendJSON(buf, v)
+		return append(buf, jsonString(v)...)
 	}
 }
 
@@ -82,15 +82,16 @@ func appendFloat(buf []byte, f float64) []byte {
 	return append(append(b[:i+1], sign...), digits...)
 }
 
-// appendJSON writes lists and objects as compact JSON, keys sorted like serde_json's default map.
-func appendJSON(buf []byte, v any) []byte {
+// jsonString writes lists and objects as compact JSON, keys sorted like serde_json's default map. It
+// does not take the caller's buffer, so that buffer can stay on the stack.
+func jsonString(v any) string {
 	var out bytes.Buffer
 	enc := json.NewEncoder(&out)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(normalizeJSON(v)); err != nil {
-		return append(buf, "null"...)
+		return "null"
 	}
-	return append(buf, bytes.TrimRight(out.Bytes(), "\n")...)
+	return string(bytes.TrimRight(out.Bytes(), "\n"))
 }
 
 // normalizeJSON turns msgpack-decoded maps with non-string keys into JSON-encodable ones.
@@ -174,14 +175,8 @@ func toFloat(v any) (float64, bool) {
 // parseRustFloat follows Rust's str::parse::<f64>: decimal and exponent forms, inf/infinity/nan in any
 // case, an optional sign; no hex, no underscores, no surrounding spaces. Out-of-range values saturate.
 func parseRustFloat(s string) (float64, bool) {
-	if s == "" {
-		return 0, false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '_' || c == 'x' || c == 'X' || c == 'p' || c == 'P' {
-			return 0, false
-		}
+	if !looksNumeric(s) {
+		return 0, false // checked first: a failing ParseFloat allocates its error
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
@@ -273,4 +268,29 @@ func containsFold(h, needle string) bool {
 		}
 	}
 	return false
+}
+
+// looksNumeric accepts what Rust's f64 grammar can accept: digits, sign, '.', exponent, inf/nan words.
+func looksNumeric(s string) bool {
+	if s == "" {
+		return false
+	}
+	t := s
+	if t[0] == '+' || t[0] == '-' {
+		t = t[1:]
+	}
+	if equalASCIIFold(t, "inf") || equalASCIIFold(t, "infinity") || equalASCIIFold(t, "nan") {
+		return true
+	}
+	digits := false
+	for i := 0; i < len(t); i++ {
+		switch c := t[i]; {
+		case c >= '0' && c <= '9':
+			digits = true
+		case c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-':
+		default:
+			return false
+		}
+	}
+	return digits
 }

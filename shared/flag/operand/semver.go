@@ -21,7 +21,35 @@ type Version struct {
 
 // ParseVersion is to_semver_representation: normalise, canonicalise, parse strictly.
 func ParseVersion(s string) (Version, bool) {
+	if v, ok, handled := parsePlainVersion(s); handled {
+		return v, ok
+	}
 	return parseStrictSemver(canonicalVersion(normalizeVersion(s)))
+}
+
+// parsePlainVersion is an allocation-free fast path for the common "[v]1.2.3" shape (digits and dots
+// only); handled is false when s needs the general path.
+func parsePlainVersion(s string) (v Version, ok, handled bool) {
+	s = strings.TrimPrefix(s, "v")
+	var nums [3]uint64
+	n, start := 0, 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			continue
+		}
+		if i < len(s) && s[i] != '.' {
+			return v, false, false
+		}
+		if i == start || n == 3 {
+			return v, false, true // an empty or a fourth component never parses
+		}
+		x, err := strconv.ParseUint(s[start:i], 10, 64)
+		if err != nil {
+			return v, false, false
+		}
+		nums[n], n, start = x, n+1, i+1
+	}
+	return Version{major: nums[0], minor: nums[1], patch: nums[2]}, true, true
 }
 
 // normalizeVersion strips one leading "v", then surrounding whitespace (in that order, as PostHog does).
