@@ -16,7 +16,8 @@ test-go:
 	@set -e; for m in $(MODULES); do echo "== go test $$m"; (cd $$m && go test $(GO_TEST_FLAGS) ./...); done
 
 dev: ## the whole local cluster with a demo environment (Ctrl-C stops it)
-	go run ./devkit/cmd/halyard-dev
+	go build -o bin/halyard-dev ./devkit/cmd/halyard-dev
+	bin/halyard-dev
 
 up: ## the compose cluster (needs a Docker engine)
 	docker compose up --build -d
