@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"testing"
@@ -51,13 +52,24 @@ func checkFor(tb testing.TB, total, sleep time.Duration, fn func() error) {
 
 var httpClient = &http.Client{Timeout: 5 * time.Second}
 
+// flags asks an evaluator for every flag and fails the test on any error.
 func flags(tb testing.TB, ev *cluster.Process, token, distinctID string, props map[string]any) *admin.FlagsResponse {
 	tb.Helper()
-	resp, _, err := admin.Flags(context.Background(), httpClient, ev.URL(), token, distinctID, props)
+	resp, err := tryFlags(ev, token, distinctID, props)
 	if err != nil {
-		tb.Fatalf("%s /flags: %v", ev.Name, err)
+		tb.Fatal(err)
 	}
 	return resp
+}
+
+// tryFlags asks an evaluator for every flag; use it inside checkFor, where an environment the evaluator has
+// not received yet (401) is a reason to poll again.
+func tryFlags(ev *cluster.Process, token, distinctID string, props map[string]any) (*admin.FlagsResponse, error) {
+	resp, _, err := admin.Flags(context.Background(), httpClient, ev.URL(), token, distinctID, props)
+	if err != nil {
+		return nil, fmt.Errorf("%s /flags: %w", ev.Name, err)
+	}
+	return resp, nil
 }
 
 func newEnvironment(tb testing.TB, c *cluster.Cluster) (*admin.Client, admin.Environment) {

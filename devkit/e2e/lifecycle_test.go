@@ -32,7 +32,10 @@ func TestFlagLifecycle(t *testing.T) {
 	}
 	for _, ev := range c.Evaluators {
 		checkFor(t, 10*time.Second, 5*time.Millisecond, func() error {
-			r := flags(t, ev, env.SDKKey, "user-1", map[string]any{"email": "ada@example.com"})
+			r, err := tryFlags(ev, env.SDKKey, "user-1", map[string]any{"email": "ada@example.com"})
+			if err != nil {
+				return err
+			}
 			if f, ok := r.Flags["beta"]; !ok || !f.Enabled || f.Reason.Code != "condition_match" {
 				return fmt.Errorf("%s: beta = %+v (present %v)", ev.Name, f, ok)
 			}
@@ -53,7 +56,10 @@ func TestFlagLifecycle(t *testing.T) {
 	}
 	for _, ev := range c.Evaluators {
 		checkFor(t, 10*time.Second, 5*time.Millisecond, func() error {
-			r := flags(t, ev, env.SDKKey, "user-2", map[string]any{"email": "bob@example.com"})
+			r, err := tryFlags(ev, env.SDKKey, "user-2", map[string]any{"email": "bob@example.com"})
+			if err != nil {
+				return err
+			}
 			if f := r.Flags["beta"]; !f.Enabled || f.Metadata.Version != 2 {
 				return fmt.Errorf("%s: after patch beta = %+v", ev.Name, f)
 			}
@@ -66,7 +72,10 @@ func TestFlagLifecycle(t *testing.T) {
 	}
 	for _, ev := range c.Evaluators {
 		checkFor(t, 10*time.Second, 5*time.Millisecond, func() error {
-			r := flags(t, ev, env.SDKKey, "user-2", map[string]any{"email": "bob@example.com"})
+			r, err := tryFlags(ev, env.SDKKey, "user-2", map[string]any{"email": "bob@example.com"})
+			if err != nil {
+				return err
+			}
 			if f, ok := r.Flags["beta"]; ok {
 				return fmt.Errorf("%s: deleted flag still answered: %+v", ev.Name, f)
 			}

@@ -89,7 +89,10 @@ func TestChangeCommittedDuringNATSOutageReachesEvaluatorsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkFor(t, 20*time.Second, 10*time.Millisecond, func() error {
-		r := flags(t, c.Evaluators[0], env.SDKKey, "u", map[string]any{"email": "ada@example.com"})
+		r, err := tryFlags(c.Evaluators[0], env.SDKKey, "u", map[string]any{"email": "ada@example.com"})
+		if err != nil {
+			return err
+		}
 		if f := r.Flags["outage"]; f.Enabled || f.Reason.Code != "flag_disabled" {
 			return fmt.Errorf("after recovery outage = %+v", f)
 		}
