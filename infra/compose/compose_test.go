@@ -29,7 +29,7 @@ func loadProject(tb testing.TB, env ...string) *types.Project {
 	if err != nil {
 		tb.Fatalf("NewProjectOptions: %v", err)
 	}
-	p, err := cli.ProjectFromOptions(context.Background(), opts)
+	p, err := opts.LoadProject(context.Background())
 	if err != nil {
 		tb.Fatalf("loading docker-compose.yml: %v", err)
 	}

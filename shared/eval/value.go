@@ -193,6 +193,7 @@ func equalLower(a, b string) bool {
 	if isASCII(a) && isASCII(b) {
 		return equalASCIIFold(a, b)
 	}
+	//lint:ignore SA6005 EqualFold uses Unicode case folding (K == Kelvin sign); PostHog compares to_lowercase() forms
 	return strings.ToLower(a) == strings.ToLower(b)
 }
 
