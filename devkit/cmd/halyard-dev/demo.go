@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -17,7 +18,7 @@ var demoFlags = []map[string]any{
 		"filters": map[string]any{"groups": []any{map[string]any{"properties": []any{}, "rollout_percentage": 50}}}},
 	{"key": "pricing-experiment", "name": "Pricing page experiment",
 		"filters": map[string]any{
-			"groups":       []any{map[string]any{"properties": []any{}, "rollout_percentage": 100}},
+			"groups": []any{map[string]any{"properties": []any{}, "rollout_percentage": 100}},
 			"multivariate": map[string]any{"variants": []any{
 				map[string]any{"key": "control", "rollout_percentage": 50},
 				map[string]any{"key": "annual-first", "rollout_percentage": 25},
@@ -66,8 +67,8 @@ func waitForFlags(ctx context.Context, c *cluster.Cluster, env admin.Environment
 	return nil
 }
 
-func printWelcome(c *cluster.Cluster, env admin.Environment) {
-	fmt.Printf(`
+func printWelcome(out io.Writer, c *cluster.Cluster, env admin.Environment) {
+	fmt.Fprintf(out, `
 ──────────────────────────────────────────────────────────────────────────────
  Halyard is running.
    writer (admin API)  %s      admin token: %s

@@ -7,29 +7,32 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/halyard-flags/halyard/devkit/cluster"
 )
 
 func main() {
-	if err := run(); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root, err := cluster.RepoRoot()
+	if err == nil {
+		err = run(ctx, os.Stdout, os.Getenv, root, filepath.Join(root, ".dev"))
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "halyard-dev:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	root, err := cluster.RepoRoot()
-	if err != nil {
-		return err
-	}
-	work := filepath.Join(root, ".dev")
+// run starts the cluster from the repository at root, working in work (emptied first), seeds the demo,
+// prints what to try to out, and stops everything when ctx ends.
+func run(ctx context.Context, out io.Writer, getenv func(string) string, root, work string) error {
 	if err := os.RemoveAll(work); err != nil {
 		return err
 	}
@@ -40,27 +43,33 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Println("halyard-dev: building binaries and starting NATS, PostgreSQL, the writer and two evaluators ...")
+	or := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	fmt.Fprintln(out, "halyard-dev: building binaries and starting NATS, PostgreSQL, the writer and two evaluators ...")
 	c, err := cluster.Start(ctx, cluster.Options{
-		Root: root, WorkDir: work, NATSURL: os.Getenv("NATS_URL"), DatabaseURL: os.Getenv("DATABASE_URL"),
-		TempPostgres: true, PGPort: pgPort, WriterAddr: envOr("WRITER_ADDR", "127.0.0.1:8080"),
-		EvaluatorAddrs: []string{"127.0.0.1:8081", "127.0.0.1:8082"}, AdminToken: envOr("HALYARD_ADMIN_TOKEN", cluster.DevAdminToken),
-		LogFormat: "console", Logs: os.Stdout,
+		Root: root, WorkDir: work, NATSURL: getenv("NATS_URL"), DatabaseURL: getenv("DATABASE_URL"),
+		TempPostgres: true, PGPort: pgPort, WriterAddr: or("WRITER_ADDR", "127.0.0.1:8080"),
+		EvaluatorAddrs: strings.Fields(or("EVALUATOR_ADDRS", "127.0.0.1:8081 127.0.0.1:8082")),
+		AdminToken:     or("HALYARD_ADMIN_TOKEN", cluster.DevAdminToken), LogFormat: "console", Logs: out,
 	})
 	if err != nil {
 		return err
 	}
 	defer func() {
-		fmt.Println("halyard-dev: stopping ...")
-		if err := c.Stop(context.Background()); err != nil {
-			fmt.Fprintln(os.Stderr, "halyard-dev: stop:", err)
+		fmt.Fprintln(out, "halyard-dev: stopping ...")
+		if err := c.Stop(context.WithoutCancel(ctx)); err != nil {
+			fmt.Fprintln(out, "halyard-dev: stop:", err)
 		}
 	}()
 	env, err := seedDemo(ctx, c)
 	if err != nil {
 		return err
 	}
-	printWelcome(c, env)
+	printWelcome(out, c, env)
 	<-ctx.Done()
 	return nil
 }
@@ -74,11 +83,3 @@ func freePort() (int, error) {
 	_, err = fmt.Sscanf(addr, "127.0.0.1:%d", &port)
 	return port, err
 }
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
