@@ -1,11 +1,16 @@
-// Package httpapi is the evaluator's SDK-facing HTTP API (echo): PostHog-compatible flag evaluation,
-// health and readiness. Handlers read only the in-memory store: no I/O on the request path.
+// Package httpapi is the evaluator's SDK-facing HTTP API (echo): PostHog-compatible remote evaluation
+// (/flags, /decide), the local-evaluation definitions download, OpenFeature's OFREP, the OpenAPI description,
+// health and readiness. Handlers read only the in-memory store: no I/O and no locks on the request path.
 package httpapi
 
 import (
 	"errors"
+	"math"
 	"net/http"
+	"strconv"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/halyard-flags/halyard/services/evaluator/internal/store"
 	"github.com/halyard-flags/halyard/shared/apperr"
@@ -14,14 +19,23 @@ import (
 	"go.uber.org/zap"
 )
 
-// MaxBodyBytes bounds every request body.
+// MaxBodyBytes bounds every request body, and every decompressed body.
 const MaxBodyBytes = 1 << 20
+
+// Limiter decides whether a request for key (an SDK or server key) may proceed now; when not, it says after
+// how long to retry. The evaluator runs without one until rate limits are configured.
+type Limiter interface {
+	Allow(key string) (ok bool, retryAfter time.Duration)
+}
 
 // Server is the evaluator's HTTP API.
 type Server struct {
-	Store *store.Store
-	Ready *atomic.Bool // set once the initial catch-up from JetStream is done
-	Log   *zap.Logger
+	Store   *store.Store
+	Ready   *atomic.Bool // set once the initial catch-up from JetStream is done
+	Log     *zap.Logger
+	Limiter Limiter // nil = no rate limit
+
+	definitions sync.Map // environment id -> *definitionsCache
 }
 
 // Handler returns the echo instance serving every route.
@@ -30,10 +44,32 @@ func (s *Server) Handler() *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.Use(middleware.Recover())
+	// Browser SDKs call /flags and OFREP from any origin, as they do PostHog's own service.
+	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+		AllowOriginFunc:  func(string) (bool, error) { return true, nil },
+		AllowCredentials: true,
+		ExposeHeaders:    []string{headerETag, echo.HeaderRetryAfter},
+		MaxAge:           86400,
+	}))
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", s.readyz)
-	e.POST("/flags", s.flags)
-	e.POST("/flags/", s.flags)
+	for _, p := range []string{"/flags", "/flags/"} {
+		e.POST(p, s.flags)
+		e.GET(p, otherMethods(flagsShape))
+		e.HEAD(p, otherMethods(flagsShape))
+	}
+	for _, p := range []string{"/decide", "/decide/"} {
+		e.POST(p, s.decide)
+		e.GET(p, otherMethods(decideShape))
+		e.HEAD(p, otherMethods(decideShape))
+	}
+	for _, p := range []string{"/api/feature_flag/local_evaluation", "/api/feature_flag/local_evaluation/",
+		"/flags/definitions", "/flags/definitions/"} {
+		e.GET(p, s.localEvaluation)
+	}
+	e.POST("/ofrep/v1/evaluate/flags/:key", s.ofrepOne)
+	e.POST("/ofrep/v1/evaluate/flags", s.ofrepBulk)
+	e.GET("/openapi.json", serveOpenAPI)
 	return e
 }
 
@@ -44,6 +80,27 @@ func (s *Server) readyz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"status": "ready", "environments": len(s.Store.All())})
 }
 
+// rateLimited is a request refused by the Limiter.
+type rateLimited struct{ retryAfter time.Duration }
+
+func (e *rateLimited) Error() string { return "rate limited" }
+
+// retryAfterSeconds is the Retry-After value: whole seconds, rounded up, at least 1.
+func (e *rateLimited) retryAfterSeconds() string {
+	return strconv.Itoa(max(1, int(math.Ceil(e.retryAfter.Seconds()))))
+}
+
+func (s *Server) limit(key string) error {
+	if s.Limiter == nil {
+		return nil
+	}
+	if ok, after := s.Limiter.Allow(key); !ok {
+		return &rateLimited{retryAfter: after}
+	}
+	return nil
+}
+
+// errorBody is PostHog's error shape ({type, code, detail}), so its SDKs report our errors sensibly.
 type errorBody struct {
 	Type   string `json:"type"`
 	Code   string `json:"code"`
@@ -61,24 +118,43 @@ var statusOf = map[apperr.Kind]int{
 	apperr.Unavailable:  http.StatusServiceUnavailable,
 }
 
-// handleError is the one place errors become HTTP responses. The body follows PostHog's error shape
-// ({type, code, detail}) so its SDKs report it sensibly.
+// handleError is the one place errors of the PostHog-shaped routes become HTTP responses. (OFREP routes
+// answer their own error shape; see ofrep.go.)
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
-		_ = c.JSON(he.Code, errorBody{Type: "validation_error", Code: http.StatusText(he.Code), Detail: http.StatusText(he.Code)})
+		code := "http_" + strconv.Itoa(he.Code)
+		switch he.Code {
+		case http.StatusNotFound:
+			code = "not_found"
+		case http.StatusMethodNotAllowed:
+			code = "method_not_allowed"
+		case http.StatusRequestEntityTooLarge:
+			code = "body_too_large"
+		}
+		_ = c.JSON(he.Code, errorBody{Type: "invalid_request", Code: code, Detail: http.StatusText(he.Code)})
+		return
+	}
+	var rl *rateLimited
+	if errors.As(err, &rl) {
+		c.Response().Header().Set(echo.HeaderRetryAfter, rl.retryAfterSeconds())
+		_ = c.JSON(http.StatusTooManyRequests, errorBody{Type: "validation_error", Code: "rate_limited",
+			Detail: "Rate limit exceeded; retry after " + rl.retryAfterSeconds() + " seconds"})
 		return
 	}
 	ae := apperr.As(err)
 	status := statusOf[ae.Kind]
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
 	if status >= 500 {
 		s.Log.Error("request failed", zap.String("path", c.Path()), zap.Error(err))
 	}
 	kind := "validation_error"
-	if status == http.StatusUnauthorized {
+	if status == http.StatusUnauthorized || status == http.StatusForbidden {
 		kind = "authentication_error"
 	}
 	_ = c.JSON(status, errorBody{Type: kind, Code: ae.Code, Detail: ae.Message})

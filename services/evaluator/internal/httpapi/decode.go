@@ -1,0 +1,182 @@
+package httpapi
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/halyard-flags/halyard/shared/apperr"
+)
+
+// flagsRequest is PostHog's /flags (and /decide) request body. PostHog accepts the project token as "token",
+// "$token" or "api_key", and ids as strings or numbers.
+type flagsRequest struct {
+	Token            string                    `json:"token"`
+	DollarToken      string                    `json:"$token"`
+	APIKey           string                    `json:"api_key"`
+	DistinctID       any                       `json:"distinct_id"`
+	AnonDistinctID   any                       `json:"$anon_distinct_id"`
+	DeviceID         any                       `json:"$device_id"`
+	DeviceIDPlain    any                       `json:"device_id"` // posthog-go's spelling
+	PersonProperties map[string]any            `json:"person_properties"`
+	Groups           map[string]any            `json:"groups"`
+	GroupProperties  map[string]map[string]any `json:"group_properties"`
+	FlagKeys         []string                  `json:"flag_keys_to_evaluate"`
+}
+
+func (r *flagsRequest) token() string {
+	switch {
+	case r.Token != "":
+		return r.Token
+	case r.DollarToken != "":
+		return r.DollarToken
+	}
+	return r.APIKey
+}
+
+// readBody reads at most MaxBodyBytes; a longer body is a 413.
+func readBody(req *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(req.Body, MaxBodyBytes+1))
+	if err != nil {
+		return nil, apperr.New(apperr.BadRequest, "invalid_body", "cannot read the request body")
+	}
+	if len(body) > MaxBodyBytes {
+		return nil, errTooLarge
+	}
+	return body, nil
+}
+
+var errTooLarge = apperr.New(apperr.TooLarge, "body_too_large", "the request body is over 1 MiB")
+
+// decodeFlagsRequest turns a PostHog request body into a flagsRequest the way PostHog's flag service does:
+// JSON or text/plain bodies, gzip when asked for by ?compression=gzip|gzip-js, by Content-Encoding or by the
+// gzip magic bytes, a base64 fallback when the body is not JSON, and form bodies carrying base64 in data=.
+func decodeFlagsRequest(req *http.Request, body []byte) (*flagsRequest, error) {
+	ct := req.Header.Get(echoContentType)
+	base := "application/json"
+	if ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err == nil {
+			base = mt
+		} else {
+			base = strings.TrimSpace(strings.SplitN(ct, ";", 2)[0])
+		}
+	}
+	compression := strings.ToLower(req.URL.Query().Get("compression"))
+	switch compression {
+	case "", "gzip", "gzip-js", "base64":
+	default:
+		return nil, decodeError("unsupported compression type %q", compression)
+	}
+	switch base {
+	case "application/json", "text/plain":
+		raw, err := decompress(body, compression, req.Header.Get("Content-Encoding"))
+		if err != nil {
+			return nil, err
+		}
+		return parseWithFallbacks(raw)
+	case "application/x-www-form-urlencoded":
+		if compression == "gzip" || compression == "gzip-js" {
+			return nil, decodeError("gzip is not supported for form-urlencoded bodies")
+		}
+		return decodeForm(body)
+	}
+	return nil, decodeError("unsupported content type %q", ct)
+}
+
+func decodeError(format string, args ...any) error {
+	return apperr.New(apperr.BadRequest, "failed_to_decode_request", format, args...)
+}
+
+func decompress(body []byte, compression, contentEncoding string) ([]byte, error) {
+	if compression == "gzip" || compression == "gzip-js" || strings.Contains(contentEncoding, "gzip") ||
+		(len(body) >= 2 && body[0] == 0x1f && body[1] == 0x8b) {
+		return gunzip(body)
+	}
+	return body, nil
+}
+
+// gunzip decompresses at most MaxBodyBytes: a small bomb must not become a large allocation.
+func gunzip(body []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, decodeError("gzip decompression failed: %v", err)
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, MaxBodyBytes+1))
+	if err != nil {
+		return nil, decodeError("gzip decompression failed: %v", err)
+	}
+	if len(out) > MaxBodyBytes {
+		return nil, errTooLarge
+	}
+	return out, nil
+}
+
+func parseWithFallbacks(raw []byte) (*flagsRequest, error) {
+	var r flagsRequest
+	if err := json.Unmarshal(raw, &r); err == nil {
+		return &r, nil
+	}
+	if dec, err := decodeBase64(string(raw)); err == nil {
+		if err := json.Unmarshal(dec, &r); err == nil {
+			return &r, nil
+		}
+	}
+	return nil, decodeError("the body is not valid JSON")
+}
+
+// decodeBase64 accepts URL-encoded, space-broken, unpadded standard base64, as PostHog's SDKs send it.
+func decodeBase64(s string) ([]byte, error) {
+	if u, err := url.PathUnescape(s); err == nil {
+		s = u
+	}
+	s = strings.ReplaceAll(strings.TrimSpace(s), " ", "")
+	s = strings.TrimRight(s, "=")
+	if s == "" {
+		return nil, errors.New("empty")
+	}
+	return base64.RawStdEncoding.DecodeString(s)
+}
+
+func decodeForm(body []byte) (*flagsRequest, error) {
+	s, err := url.PathUnescape(string(body))
+	if err != nil {
+		return nil, decodeError("the form body is not URL-encoded")
+	}
+	if rest, ok := strings.CutPrefix(s, "data="); ok {
+		s, _, _ = strings.Cut(rest, "&")
+	}
+	dec, err := decodeBase64(s)
+	if err != nil {
+		return nil, decodeError("the form data is not base64")
+	}
+	var r flagsRequest
+	if err := json.Unmarshal(bytes.ToValidUTF8(dec, []byte("\uFFFD")), &r); err != nil {
+		return nil, decodeError("the form data is not valid JSON")
+	}
+	return &r, nil
+}
+
+// stringify turns a JSON distinct id or group key into PostHog's string form (numbers in decimal).
+func stringify(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case json.Number:
+		return x.String()
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return ""
+}
+
+const echoContentType = "Content-Type"
