@@ -68,6 +68,9 @@ func (s *Server) definitionsOf(env *store.Env) (*definitionsCache, error) {
 	if err != nil {
 		return nil, err
 	}
+	if body, err = withDependencyChains(body, flags); err != nil {
+		return nil, err
+	}
 	sum := sha256.Sum256(body)
 	d := &definitionsCache{version: env.Version, body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
 	// A concurrent request may store the same version; either copy is right. An older version never
