@@ -1,0 +1,62 @@
+package bench
+
+import (
+	"fmt"
+	"strings"
+)
+
+func (r *Runner) keepProfile(p *Profile) {
+	if p != nil {
+		r.profiles = append(r.profiles, p)
+	}
+}
+
+// findings turns the profiles into bottleneck reports for the owners: what dominates the evaluator's CPU under
+// wrk, compared with what the ceiling needs for the same request.
+func (r *Runner) findings() []Finding {
+	var out []Finding
+	for _, p := range r.profiles {
+		var kinds []string
+		for _, c := range p.Classes {
+			if c.Percent >= 5 {
+				kinds = append(kinds, fmt.Sprintf("%s %.0f%%", c.Name, c.Percent))
+			}
+		}
+		f := Finding{Title: "Evaluator CPU under " + r.Cfg.Wrk.String() + ": " + p.Label, Evidence: p.Text(), Owner: "evaluator (services/evaluator/internal/httpapi) and engine (shared/eval)"}
+		f.Advice = "Where the CPU goes: " + strings.Join(kinds, ", ") + ". " + advice(p)
+		out = append(out, f)
+	}
+	if r.snapshotProfile != "" {
+		out = append(out, Finding{Title: "Snapshot decode + compile (in process)", Evidence: r.snapshotProfile,
+			Owner: "shared/wire and shared/eval", Advice: "CPU profile of wire.Decode followed by eval.Compile on the scenario 6 snapshot."})
+	}
+	return out
+}
+
+func advice(p *Profile) string {
+	var a []string
+	json := p.Share("encoding/json (request decode, response encode)")
+	gc := p.Share("garbage collection") + p.Share("allocation")
+	eng := p.Share("evaluation engine (sha1, matching)")
+	kernel := p.Share("kernel (TCP, syscalls, scheduling)")
+	if json >= 15 {
+		a = append(a, fmt.Sprintf("encoding/json is %.0f%% of the CPU: encode the response with a hand-written appender into a pooled buffer "+
+			"(keys, booleans, reason codes and payloads are known bytes) instead of reflection through echo's c.JSON, and decode the body "+
+			"into a typed struct with a streaming decoder.", json))
+	}
+	if gc >= 15 {
+		a = append(a, fmt.Sprintf("allocation and GC are %.0f%%: per request the handler builds a map of per-flag structs, pointer fields "+
+			"and a result slice; reuse pooled result slices (EvaluateAll(ctx, dst) already takes one) and write the response without "+
+			"the intermediate map.", gc))
+	}
+	if eng >= 15 {
+		a = append(a, fmt.Sprintf("the engine itself is %.0f%% (sha1 hashing and matching): expected for many flags per request.", eng))
+	}
+	if kernel >= 40 {
+		a = append(a, fmt.Sprintf("the kernel is %.0f%%: the network round trip dominates, as in the ceiling; little left to gain in Go code.", kernel))
+	}
+	if len(a) == 0 {
+		return "No single dominant cost."
+	}
+	return strings.Join(a, " ")
+}

@@ -1,0 +1,254 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/halyard-flags/halyard/devkit/cluster"
+)
+
+// startCeiling starts the reference ceiling process and measures it with every tool setting the scenarios use.
+func (r *Runner) startCeiling(ctx context.Context) (func(), error) {
+	addr, err := cluster.FreeAddr()
+	if err != nil {
+		return nil, err
+	}
+	stop, err := StartCeiling(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	r.ceilingAddr = addr
+	r.ceilingBody = FlagsBodies(r.envs["s2"].SDKKey)
+	return stop, nil
+}
+
+// measureCeiling runs the ceiling with wrk and with the open-loop generator at every rate a scenario used.
+func (r *Runner) measureCeiling(ctx context.Context) {
+	req := Request{Method: http.MethodPost, URL: "http://" + r.ceilingAddr + "/flags?v=2",
+		Header: map[string]string{"Content-Type": "application/json"}, Bodies: r.ceilingBody}
+	keys := map[string]bool{}
+	for _, s := range r.Report.Scenarios {
+		for _, l := range s.Loads {
+			keys[l.Key] = true
+		}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	r.logf("ceiling: %s", r.Cfg.Wrk)
+	if l, _, err := RunWrk(ctx, scriptDir(r.Cfg), "ceiling", req, r.Cfg.Wrk); err == nil {
+		l.Name = "ceiling"
+		r.Report.Ceiling = append(r.Report.Ceiling, l)
+	} else {
+		r.logf("ceiling wrk: %v", err)
+	}
+	var rates []float64
+	for _, rate := range []float64{r.Cfg.Rate1, r.Cfg.Rate2, r.Cfg.Rate3} {
+		s := OpenSettings{Rate: rate, Duration: r.Cfg.OpenDuration}
+		if keys[s.String()] && !slices.Contains(rates, rate) {
+			rates = append(rates, rate)
+			r.logf("ceiling: %s", s)
+			r.Report.Ceiling = append(r.Report.Ceiling, RunOpen(ctx, "ceiling", req, s))
+		}
+	}
+}
+
+// probe sends one request and reports whether the endpoint exists; a route the evaluator does not have yet
+// answers 404/405 without an OFREP or PostHog error body.
+func (r *Runner) probe(ctx context.Context, req Request) (ok bool, why string) {
+	hreq, err := http.NewRequestWithContext(ctx, req.Method, req.URL, bytes.NewReader(req.Bodies[0]))
+	if err != nil {
+		return false, err.Error()
+	}
+	for k, v := range req.Header {
+		hreq.Header.Set(k, v)
+	}
+	resp, err := r.HTTP.Do(hreq)
+	if err != nil {
+		return false, err.Error()
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	path := strings.TrimPrefix(req.URL, r.Cluster.Evaluators[0].URL())
+	switch {
+	case resp.StatusCode == http.StatusOK:
+		return true, ""
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed:
+		return false, fmt.Sprintf("the evaluator at this commit has no `%s %s` (HTTP %d: %s)", req.Method, path, resp.StatusCode, strings.TrimSpace(string(body)))
+	default:
+		return false, fmt.Sprintf("`%s %s` answered HTTP %d: %s", req.Method, path, resp.StatusCode, strings.TrimSpace(string(body)))
+	}
+}
+
+// drive runs wrk (with a perf profile of evaluator 1 when enabled) and the open-loop generator on req.
+func (r *Runner) drive(ctx context.Context, name string, req Request, rate float64) ([]Load, *Profile, error) {
+	var wait func() (*Profile, error)
+	if r.Cfg.Profile && perfAvailable() {
+		ev := r.Cluster.Evaluators[0]
+		if pid, err := pidOf(r.Cluster.EvaluatorBin, "EVALUATOR_ADDR", ev.Addr); err == nil {
+			wait = StartPerf(ctx, r.Cfg.WorkDir, name, pid, r.Cfg.Wrk.Warmup+time.Second, max(r.Cfg.Wrk.Duration-2*time.Second, time.Second))
+		} else {
+			r.logf("no profile: %v", err)
+		}
+	}
+	r.logf("%s: %s after a %s warm-up", name, r.Cfg.Wrk, r.Cfg.Wrk.Warmup)
+	wl, _, err := RunWrk(ctx, scriptDir(r.Cfg), name, req, r.Cfg.Wrk)
+	var prof *Profile
+	if wait != nil {
+		var perr error
+		if prof, perr = wait(); perr != nil {
+			r.logf("profile %s: %v", name, perr)
+		}
+	}
+	if err != nil {
+		return nil, prof, err
+	}
+	os := OpenSettings{Rate: rate, Duration: r.Cfg.OpenDuration}
+	r.logf("%s: %s", name, os)
+	ol := RunOpen(ctx, name, req, os)
+	return []Load{wl, ol}, prof, nil
+}
+
+func (r *Runner) evaluatorRequest(path string, sdkKey string, bodies [][]byte, bearer bool) Request {
+	h := map[string]string{"Content-Type": "application/json"}
+	if bearer {
+		h["Authorization"] = "Bearer " + sdkKey
+	}
+	return Request{Method: http.MethodPost, URL: r.Cluster.Evaluators[0].URL() + path, Header: h, Bodies: bodies}
+}
+
+func (r *Runner) scenario1(ctx context.Context) Scenario {
+	s := Scenario{ID: "1", Title: "OFREP single flag, targeted (email condition + 50% rollout), context {targetingKey, email}"}
+	req := r.evaluatorRequest("/ofrep/v1/evaluate/flags/targeted", r.envs["s1"].SDKKey, OFREPSingleBodies(), true)
+	if ok, why := r.probe(ctx, req); !ok {
+		s.Status, s.Note = StatusNotAvailable, why
+		s.Targets = []Target{{What: "OFREP single flag", Goal: "≥ 30,000 req/s (wrk), p99 ≤ 10 ms, ≥ 75% of ceiling", Measured: "not available"}}
+		return s
+	}
+	loads, prof, err := r.drive(ctx, "OFREP single flag", req, r.Cfg.Rate1)
+	r.keepProfile(prof)
+	if err != nil {
+		s.Status, s.Note = StatusError, err.Error()
+		return s
+	}
+	s.Status, s.Loads = StatusOK, loads
+	s.Targets = r.throughputTargets("OFREP single flag", loads, 30000, 10, 0.75)
+	return s
+}
+
+func (r *Runner) scenario2(ctx context.Context) Scenario {
+	s := Scenario{ID: "2", Title: "OFREP bulk and PostHog /flags?v=2, 50 flags (half static, half targeted)", Status: StatusOK}
+	env := r.envs["s2"]
+	bulk := r.evaluatorRequest("/ofrep/v1/evaluate/flags", env.SDKKey, OFREPBulkBodies(), true)
+	var notes []string
+	if ok, why := r.probe(ctx, bulk); ok {
+		loads, prof, err := r.drive(ctx, "OFREP bulk, 50 flags", bulk, r.Cfg.Rate2)
+		r.keepProfile(prof)
+		if err != nil {
+			notes = append(notes, "OFREP bulk: "+err.Error())
+		}
+		s.Loads = append(s.Loads, loads...)
+		s.Targets = append(s.Targets, r.throughputTargets("OFREP bulk, 50 flags", loads, 15000, 15, 0)...)
+	} else {
+		notes = append(notes, "OFREP bulk: "+StatusNotAvailable+": "+why)
+		s.Targets = append(s.Targets, Target{What: "OFREP bulk, 50 flags", Goal: "≥ 15,000 req/s, p99 ≤ 15 ms", Measured: "not available"})
+	}
+	flags := r.evaluatorRequest("/flags?v=2", env.SDKKey, FlagsBodies(env.SDKKey), false)
+	if ok, why := r.probe(ctx, flags); ok {
+		loads, prof, err := r.drive(ctx, "/flags?v=2, 50 flags", flags, r.Cfg.Rate2)
+		r.keepProfile(prof)
+		if err != nil {
+			notes = append(notes, "/flags: "+err.Error())
+		}
+		s.Loads = append(s.Loads, loads...)
+		s.Targets = append(s.Targets, r.throughputTargets("/flags?v=2, 50 flags", loads, 15000, 15, 0)...)
+	} else {
+		notes = append(notes, "/flags: "+why)
+	}
+	if len(s.Loads) == 0 {
+		s.Status = StatusNotAvailable
+	}
+	s.Note = strings.Join(notes, "\n\n")
+	return s
+}
+
+func (r *Runner) scenario3(ctx context.Context) Scenario {
+	s := Scenario{ID: "3", Title: "/flags?v=2 over an environment of 1,000 flags"}
+	env := r.envs["s3"]
+	req := r.evaluatorRequest("/flags?v=2", env.SDKKey, FlagsBodies(env.SDKKey), false)
+	if ok, why := r.probe(ctx, req); !ok {
+		s.Status, s.Note = StatusNotAvailable, why
+		return s
+	}
+	loads, prof, err := r.drive(ctx, "/flags?v=2, 1,000 flags", req, r.Cfg.Rate3)
+	r.keepProfile(prof)
+	if err != nil {
+		s.Status, s.Note = StatusError, err.Error()
+		return s
+	}
+	s.Status, s.Loads = StatusOK, loads
+	s.Targets = r.throughputTargets("/flags?v=2, 1,000 flags", loads, 1000, 0, 0)
+	return s
+}
+
+// throughputTargets checks wrk's req/s and p99 (0 = no goal) and the share of the ceiling (0 = no goal);
+// the ceiling ratio is known only at the end, so it is checked in finishTargets.
+func (r *Runner) throughputTargets(what string, loads []Load, rps, p99, ceilingShare float64) []Target {
+	var out []Target
+	for _, l := range loads {
+		if !strings.HasPrefix(l.Tool, "wrk") {
+			continue
+		}
+		out = append(out, Target{What: what + " (wrk)", Goal: fmt.Sprintf("≥ %s req/s", thousands(rps)),
+			Measured: fmt.Sprintf("%s req/s", thousands(l.RPS)), Met: l.RPS >= rps && l.Errors == 0})
+		if p99 > 0 {
+			out = append(out, Target{What: what + " p99 (wrk)", Goal: fmt.Sprintf("≤ %.0f ms", p99),
+				Measured: fmt.Sprintf("%s ms", ms(l.P99)), Met: l.P99 <= p99 && l.Errors == 0})
+		}
+		if ceilingShare > 0 {
+			out = append(out, Target{What: what + " vs ceiling (wrk req/s)", Goal: fmt.Sprintf("≥ %.0f%% of the ceiling", ceilingShare*100),
+				Measured: "ceiling:" + fmt.Sprint(ceilingShare)})
+		}
+	}
+	return out
+}
+
+// finishTargets resolves the ceiling-share targets once the ratios are known.
+func (r *Runner) finishTargets() {
+	for i := range r.Report.Scenarios {
+		s := &r.Report.Scenarios[i]
+		for j := range s.Targets {
+			t := &s.Targets[j]
+			if !strings.HasPrefix(t.Measured, "ceiling:") {
+				continue
+			}
+			var share float64
+			fmt.Sscan(strings.TrimPrefix(t.Measured, "ceiling:"), &share)
+			t.Measured = "no ceiling measured"
+			for _, l := range s.Loads {
+				if strings.HasPrefix(l.Tool, "wrk") && l.RPSRatio != nil {
+					t.Measured = fmt.Sprintf("%.0f%% (%s of %s req/s)", *l.RPSRatio*100, thousands(l.RPS), thousands(l.RPS / *l.RPSRatio))
+					t.Met = *l.RPSRatio >= share
+				}
+			}
+		}
+	}
+}
+
+func thousands(v float64) string {
+	s := fmt.Sprintf("%.0f", v)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}

@@ -1,0 +1,85 @@
+// Command halyard-bench is `make bench`: it builds the binaries, starts a local cluster on loopback, runs the
+// scenarios of issue 6 against it and a reference ceiling, and writes docs/benchmarks.md and
+// docs/benchmarks.json. BENCH_QUICK=1 runs everything briefly; BENCH_* variables (devkit/bench/config.go) set
+// durations, rates and sizes. `halyard-bench ceiling ADDR` serves the reference ceiling (the harness starts it).
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/halyard-flags/halyard/devkit/bench"
+	"github.com/halyard-flags/halyard/devkit/cluster"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	if len(os.Args) == 3 && os.Args[1] == "ceiling" {
+		err = bench.ServeCeiling(ctx, os.Args[2])
+	} else {
+		err = run(ctx)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "halyard-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
+	cfg, err := bench.FromEnv()
+	if err != nil {
+		return err
+	}
+	if cfg.Root, err = cluster.RepoRoot(); err != nil {
+		return err
+	}
+	if cfg.OutDir == "" {
+		cfg.OutDir = filepath.Join(cfg.Root, "docs")
+	}
+	if _, err := exec.LookPath("wrk"); err != nil {
+		return fmt.Errorf("wrk is not installed (Debian: apt-get install -y wrk; `make bench` installs it when it can)")
+	}
+	if cfg.WorkDir, err = os.MkdirTemp("", "halyard-bench-"); err != nil {
+		return err
+	}
+	defer os.RemoveAll(cfg.WorkDir)
+	rep, err := bench.Run(ctx, cfg, os.Stderr)
+	if rep == nil {
+		return err
+	}
+	if werr := write(cfg.OutDir, rep); werr != nil {
+		return werr
+	}
+	fmt.Fprintf(os.Stderr, "halyard-bench: wrote %s and %s\n", filepath.Join(cfg.OutDir, "benchmarks.md"), filepath.Join(cfg.OutDir, "benchmarks.json"))
+	return err
+}
+
+func write(dir string, rep *bench.Report) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for name, render := range map[string]func(*os.File) error{
+		"benchmarks.md":   func(f *os.File) error { return rep.WriteMarkdown(f) },
+		"benchmarks.json": func(f *os.File) error { return rep.WriteJSON(f) },
+	} {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			return err
+		}
+		if err := render(f); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
