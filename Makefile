@@ -33,3 +33,9 @@ fmt:
 
 clean:
 	rm -rf bin .dev
+
+.PHONY: bench
+bench: ## benchmarks, not part of `make test`: writes docs/benchmarks.md and .json (BENCH_QUICK=1: < 2 min smoke run)
+	@command -v wrk >/dev/null || apt-get install -y wrk || sudo apt-get install -y wrk
+	go build -o bin/halyard-bench ./devkit/cmd/halyard-bench
+	bin/halyard-bench
