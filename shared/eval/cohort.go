@@ -162,7 +162,8 @@ func (s cohortSet) evalNode(n *cnode, c *Context, r *run) bool {
 				ok = !ok
 			}
 		default:
-			ok = ch.leaf.match(c.PersonProperties, r.clock()) != ch.leaf.negation
+			v, present := r.personValue(ch.leaf) // cohorts match every filter against person properties
+			ok = ch.leaf.matchValue(v, present, r.clock()) != ch.leaf.negation
 		}
 		if n.and && !ok {
 			return false

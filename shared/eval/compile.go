@@ -13,7 +13,6 @@ type compiled struct {
 	def     *flag.Flag
 	broken  error // the definition could not be compiled: evaluate fails closed
 	holdout *holdout
-	legacy  *legacyHoldout
 
 	enrollmentKey string // "$feature_enrollment/{key}" when feature_enrollment is true
 	super         *condition
@@ -49,14 +48,6 @@ type condition struct {
 type holdout struct {
 	pct     float64 // already clamped to [0, 100]
 	variant string  // "holdout-{id}"
-}
-
-type legacyHoldout struct {
-	hasProps   bool
-	rollout    float64
-	hasRollout bool
-	variant    string
-	hasVariant bool
 }
 
 // compileFlag prepares f. flagIDs maps a flag id to its index, for dependencies.
@@ -96,22 +87,13 @@ func (c *compiled) hasVariant(key string) bool {
 	return false
 }
 
+// compileHoldouts reads filters.holdout. The legacy filters.holdout_groups is ignored: PostHog's
+// FlagFilters (flags/flag_models.rs) no longer has the field ("Replaces the legacy holdout_groups
+// array") and is_holdout_condition_match only reads filters.holdout, so a flag that still carries
+// holdout_groups holds nobody out there.
 func (c *compiled) compileHoldouts() {
-	fl := &c.def.Filters
-	if h := fl.Holdout; h != nil {
+	if h := c.def.Filters.Holdout; h != nil {
 		c.holdout = &holdout{pct: max(0, min(100, h.ExclusionPercentage)), variant: "holdout-" + strconv.FormatInt(h.ID, 10)}
-		return
-	}
-	if len(fl.HoldoutGroups) > 0 {
-		g := &fl.HoldoutGroups[0]
-		l := &legacyHoldout{hasProps: len(g.Properties) > 0}
-		if g.RolloutPercentage != nil {
-			l.rollout, l.hasRollout = *g.RolloutPercentage, true
-		}
-		if g.Variant != nil {
-			l.variant, l.hasVariant = *g.Variant, true
-		}
-		c.legacy = l
 	}
 }
 

@@ -19,6 +19,9 @@ type run struct {
 	now    time.Time
 	nowSet bool
 	vals   []depVal // by flag index; nil when no dependency needs it
+
+	distinct    any // Context.DistinctID boxed, for person filters on "distinct_id" (see person.go)
+	distinctSet bool
 }
 
 func (r *run) clock() time.Time {

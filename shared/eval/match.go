@@ -59,7 +59,7 @@ func (r *run) enrollment(f *compiled, res *Result) (Result, bool) {
 		res.Reason = reason(ReasonSuperConditionValue, 0, "Super condition value")
 		return *res, true
 	}
-	if f.super == nil || !anyPresent(f.super.props, props) {
+	if f.super == nil || !r.anyPresent(f.super.props) {
 		return Result{}, false
 	}
 	m, code := r.condition(f, f.super)
@@ -72,9 +72,11 @@ func (r *run) enrollment(f *compiled, res *Result) (Result, bool) {
 	return *res, true
 }
 
-func anyPresent(ps []prop, props map[string]any) bool {
+// anyPresent is is_super_condition_match's relevance check: contains_key on the person properties for
+// any filter key of the super group, whatever the filter's type.
+func (r *run) anyPresent(ps []prop) bool {
 	for i := range ps {
-		if _, ok := props[ps[i].key]; ok {
+		if r.personHas(&ps[i]) {
 			return true
 		}
 	}
@@ -84,33 +86,16 @@ func anyPresent(ps []prop, props map[string]any) bool {
 // holdout puts a share of identifiers in the experiment's holdout, hashed on "holdout-{id}" so the same
 // people are held out of every flag sharing the holdout.
 func (r *run) holdout(f *compiled, res *Result) (Result, bool) {
-	var variant string
-	switch {
-	case f.holdout != nil:
-		h := f.holdout
-		if h.pct < 100 && hash("holdout-", r.identifier(f, f.aggregation), "") > h.pct/100 {
-			return Result{}, false
-		}
-		variant = h.variant
-	case f.legacy != nil:
-		l := f.legacy
-		if l.hasProps {
-			return Result{}, false
-		}
-		if l.hasRollout && hash("holdout-", r.identifier(f, f.aggregation), "") > l.rollout/100 {
-			return Result{}, false
-		}
-		variant = l.variant
-		if !l.hasVariant {
-			if variant = r.variant(f, f.aggregation); variant == "" {
-				variant = "holdout"
-			}
-		}
-	default:
+	h := f.holdout
+	if h == nil {
 		return Result{}, false
 	}
-	res.Enabled, res.Variant = true, variant
-	res.Payload = f.payload(variant)
+	// get_holdout_hash: the flag-level identifier, hashed without the empty-identifier rule.
+	if h.pct < 100 && hash("holdout-", r.identifier(f, f.aggregation), "") > h.pct/100 {
+		return Result{}, false
+	}
+	res.Enabled, res.Variant = true, h.variant
+	res.Payload = f.payload(h.variant)
 	res.Reason = reason(ReasonHoldoutConditionValue, -1, "Holdout condition value")
 	return *res, true
 }
@@ -191,8 +176,13 @@ func (r *run) condition(f *compiled, cond *condition) (int, string) {
 			if !r.dependencyMatches(p) {
 				return scoreNoCondition, ""
 			}
+		case kindGroup:
+			if !p.match(r.groupProps(p), r.clock()) {
+				return scoreNoCondition, ""
+			}
 		default:
-			if !p.match(r.propsFor(p), r.clock()) {
+			v, present := r.personValue(p)
+			if !p.matchValue(v, present, r.clock()) {
 				return scoreNoCondition, ""
 			}
 		}
@@ -250,15 +240,12 @@ func (r *run) dependencyMatches(p *prop) bool {
 	return false
 }
 
-// propsFor routes a filter to person properties or to its group's properties.
-func (r *run) propsFor(p *prop) map[string]any {
-	if p.kind == kindGroup {
-		if p.groupName == "" {
-			return nil
-		}
-		return r.c.GroupProperties[p.groupName]
+// groupProps is the property set of a group filter's group (resolve_for_filter).
+func (r *run) groupProps(p *prop) map[string]any {
+	if p.groupName == "" {
+		return nil
 	}
-	return r.c.PersonProperties
+	return r.c.GroupProperties[p.groupName]
 }
 
 func (r *run) inRollout(f *compiled, cond *condition) bool {

@@ -30,6 +30,9 @@ type prop struct {
 	hasValue bool // PostHog treats a null filter value as absent
 	negation bool
 
+	fallback    personFallback // where a person property comes from when the request did not send it
+	fallbackKey string         // fallbackInitial: the property "$initial_X" is completed from
+
 	groupName string // kindGroup: whose properties; "" = none known (always an empty property set)
 
 	truthy    bool     // exact/is_not in boolean mode ("true"/"false"/bools): the filter's truthiness
@@ -61,6 +64,7 @@ func compileProp(p *flag.Property, aggregation *int, groupTypes map[int]string, 
 		return prop{}, err
 	}
 	c := prop{key: p.Key, op: o, value: p.Value, hasValue: p.Value != nil, negation: p.Negation, depIdx: -1}
+	c.fallback, c.fallbackKey = fallbackFor(p.Key)
 	switch p.Type {
 	case "", "person":
 		c.kind = kindPerson
@@ -220,6 +224,11 @@ func isTruthy(v any) bool {
 // negative operators match it.
 func (c *prop) match(props map[string]any, now time.Time) bool {
 	v, present := props[c.key]
+	return c.matchValue(v, present, now)
+}
+
+// matchValue is match for a value already looked up; present is contains_key.
+func (c *prop) matchValue(v any, present bool, now time.Time) bool {
 	switch c.op {
 	case opIsSet:
 		return present

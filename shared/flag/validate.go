@@ -5,7 +5,6 @@ import (
 	"math"
 	"regexp"
 	"strconv"
-
 )
 
 // Problem is one thing wrong with a definition, located by a field path such as
