@@ -26,6 +26,19 @@ func (r *Runner) findings() []Finding {
 		f.Advice = "Where the CPU goes: " + strings.Join(kinds, ", ") + ". " + advice(p)
 		out = append(out, f)
 	}
+	if sp := r.writerProfile; sp != nil {
+		var b strings.Builder
+		b.WriteString("-- whole machine, by process --\n")
+		for _, p := range sp.ByProcess {
+			fmt.Fprintf(&b, "%6.1f%%  %s\n", p.Percent, p.Name)
+		}
+		b.WriteString(r.writerWaits)
+		if sp.Focus != nil {
+			b.WriteString(sp.Focus.Text())
+		}
+		out = append(out, Finding{Title: "Writer under sustained PATCHes (scenario 7): machine-wide CPU", Evidence: b.String(),
+			Owner: "writer (services/writer)", Advice: writerAdvice(r.Report, sp)})
+	}
 	if r.snapshotProfile != "" {
 		out = append(out, Finding{Title: "Snapshot decode + compile (in process)", Evidence: r.snapshotProfile,
 			Owner: "shared/wire and shared/eval", Advice: "CPU profile of wire.Decode followed by eval.Compile on the scenario 6 snapshot."})
@@ -35,7 +48,7 @@ func (r *Runner) findings() []Finding {
 
 func advice(p *Profile) string {
 	var a []string
-	json := p.Share("encoding/json (request decode, response encode)")
+	json := p.Share("encoding/json (request decode, response encode, reflection, key sorting)")
 	gc := p.Share("garbage collection") + p.Share("allocation")
 	eng := p.Share("evaluation engine (sha1, matching)")
 	kernel := p.Share("kernel (TCP, syscalls, scheduling)")
@@ -59,4 +72,24 @@ func advice(p *Profile) string {
 		return "No single dominant cost."
 	}
 	return strings.Join(a, " ")
+}
+
+func writerAdvice(rep *Report, sp *SystemProfile) string {
+	var procs []string
+	for _, p := range sp.ByProcess {
+		if p.Percent >= 5 {
+			procs = append(procs, fmt.Sprintf("%s %.0f%%", p.Name, p.Percent))
+		}
+	}
+	return "CPU by process while the admin clients PATCH flags (percentages of the whole machine): " + strings.Join(procs, ", ") + ". " +
+		"The sessions spend much of their time in `Lock:transactionid`: every change of an environment waits for the " +
+		"previous one to commit, because `inEnvironment` (services/writer/internal/postgres/mutate.go) starts with " +
+		"`UPDATE environments SET version = version + 1` and then, while holding that row lock, reads every flag of the " +
+		"environment and runs flag.ValidateSet (problemsOf), applies the change, reads and validates the whole set again " +
+		"(refuseNewProblems), and writes the audit row, the outbox row and the NOTIFY, each a separate round trip. " +
+		"Throughput per environment is therefore 1 / (time the lock is held), independent of the number of clients, and " +
+		"it falls as the environment grows. Owners: bump the environment version as the *last* statement before the " +
+		"outbox insert (read and validate before taking the lock, re-checking under it with the version), validate only " +
+		"the changed flag and its dependency closure instead of the whole set twice, and send the tail of the " +
+		"transaction (version bump, audit, outbox, NOTIFY) as one pgx.Batch so the lock spans one round trip."
 }

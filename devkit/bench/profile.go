@@ -23,6 +23,7 @@ type Profile struct {
 	Self      []SymbolShare // top leaf functions
 	Inclusive []SymbolShare // selected functions with everything they call
 	Classes   []SymbolShare // leaf samples grouped: JSON, GC, allocation, kernel network, engine, ...
+	Other     []SymbolShare // the biggest leaf functions classify put in "other"
 }
 
 // SymbolShare is a share of CPU samples.
@@ -63,21 +64,27 @@ func StartPerf(ctx context.Context, dir, label string, pid int, delay, d time.Du
 	}
 }
 
+var trailingDashes = regexp.MustCompile(`(\s+-)+\s*$`)
+
 var perfLine = regexp.MustCompile(`^\s*([0-9.]+)%\s+(?:[0-9.]+%\s+)?(?:\S+\s+)?\[([.k])\]\s+(.+?)\s*$`)
 
-func summarizePerf(ctx context.Context, label, data string) (*Profile, error) {
-	self, err := perfReport(ctx, data, "--no-children")
+func summarizePerf(ctx context.Context, label, data string, extra ...string) (*Profile, error) {
+	self, err := perfReport(ctx, data, append([]string{"--no-children"}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
-	incl, err := perfReport(ctx, data, "--children")
+	incl, err := perfReport(ctx, data, append([]string{"--children"}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
 	p := &Profile{Label: label}
 	classes := map[string]float64{}
 	for _, s := range self {
-		classes[classify(s.Name)] += s.Percent
+		c := classify(s.Name)
+		classes[c] += s.Percent
+		if c == "other" && len(p.Other) < 6 {
+			p.Other = append(p.Other, s)
+		}
 	}
 	for i, s := range self {
 		if i == 15 {
@@ -97,8 +104,9 @@ func summarizePerf(ctx context.Context, label, data string) (*Profile, error) {
 	return p, nil
 }
 
-func perfReport(ctx context.Context, data, mode string) ([]SymbolShare, error) {
-	cmd := exec.CommandContext(ctx, "perf", "report", "-i", data, "--stdio", mode, "--sort", "symbol", "-g", "none", "--percent-limit", "0.05")
+func perfReport(ctx context.Context, data string, args ...string) ([]SymbolShare, error) {
+	args = append([]string{"report", "-i", data, "--stdio", "--sort", "symbol", "-g", "none", "--percent-limit", "0.05"}, args...)
+	cmd := exec.CommandContext(ctx, "perf", args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -115,7 +123,7 @@ func perfReport(ctx context.Context, data, mode string) ([]SymbolShare, error) {
 			continue
 		}
 		pc, _ := strconv.ParseFloat(m[1], 64)
-		name := m[3]
+		name := trailingDashes.ReplaceAllString(m[3], "")
 		if m[2] == "k" {
 			name = "[kernel] " + name
 		}
@@ -129,8 +137,9 @@ func classify(sym string) string {
 	switch {
 	case strings.HasPrefix(sym, "[kernel]"):
 		return "kernel (TCP, syscalls, scheduling)"
-	case strings.HasPrefix(sym, "encoding/json"), strings.HasPrefix(sym, "unicode/utf8"), strings.HasPrefix(sym, "strconv."):
-		return "encoding/json (request decode, response encode)"
+	case strings.Contains(sym, "encoding/json"), strings.HasPrefix(sym, "unicode/utf8"), strings.HasPrefix(sym, "strconv."),
+		strings.HasPrefix(sym, "reflect."), strings.HasPrefix(sym, "bytes.(*Buffer)"), strings.HasPrefix(sym, "sort."):
+		return "encoding/json (request decode, response encode, reflection, key sorting)"
 	case strings.Contains(sym, "runtime.scanobject"), strings.Contains(sym, "runtime.gc"), strings.Contains(sym, "runtime.markBits"),
 		strings.Contains(sym, "runtime.greyobject"), strings.Contains(sym, "runtime.findObject"), strings.Contains(sym, "runtime.scanblock"),
 		strings.Contains(sym, "runtime.(*gcWork)"), strings.Contains(sym, "runtime.(*mspan)"), strings.Contains(sym, "runtime.sweep"),
@@ -146,12 +155,18 @@ func classify(sym string) string {
 	case strings.Contains(sym, "runtime.map"), strings.Contains(sym, "internal/runtime/maps"), strings.Contains(sym, "runtime.aeshash"),
 		strings.Contains(sym, "runtime.memhash"), strings.Contains(sym, "runtime.strhash"):
 		return "maps and hashing"
-	case strings.Contains(sym, "halyard/shared/eval"), strings.Contains(sym, "crypto/sha1"), strings.Contains(sym, "regexp"):
+	case strings.Contains(sym, "halyard/shared/eval"), strings.Contains(sym, "crypto/"), strings.Contains(sym, "regexp"),
+		strings.HasPrefix(sym, "strings."), strings.HasPrefix(sym, "sha1block"):
 		return "evaluation engine (sha1, matching)"
 	case strings.Contains(sym, "labstack/echo"), strings.HasPrefix(sym, "net/http"), strings.HasPrefix(sym, "net/textproto"),
 		strings.HasPrefix(sym, "bufio"), strings.HasPrefix(sym, "net."), strings.HasPrefix(sym, "internal/poll"):
 		return "HTTP server (net/http, echo)"
-	case strings.HasPrefix(sym, "runtime.") || strings.HasPrefix(sym, "internal/runtime") || strings.HasPrefix(sym, "syscall"):
+	case strings.Contains(sym, "msgpack"):
+		return "msgpack"
+	case strings.HasPrefix(sym, "runtime.") || strings.HasPrefix(sym, "internal/runtime") || strings.HasPrefix(sym, "syscall") ||
+		strings.HasPrefix(sym, "__vdso") || strings.HasPrefix(sym, "time.") || strings.HasPrefix(sym, "sync.") ||
+		strings.HasPrefix(sym, "internal/sync") || strings.HasPrefix(sym, "aeshash") || strings.HasPrefix(sym, "gogo") ||
+		strings.HasPrefix(sym, "internal/bytealg") || strings.HasPrefix(sym, "context."):
 		return "runtime (scheduler, syscalls, other)"
 	}
 	return "other"
@@ -159,6 +174,8 @@ func classify(sym string) string {
 
 var inclusiveNames = []string{
 	"encoding/json.Unmarshal", "encoding/json.(*Encoder).Encode", "encoding/json.Marshal", "encoding/json.(*decodeState).object",
+	"encoding/json.mapEncoder.encode", "slices.SortFunc[go.shape.[]struct { encoding/json.v reflect.Value; encoding/json.ks string },go.shape.struct { encoding/json.v reflect.Value; encoding/json.ks string }]",
+	"runtime.gcDrain", "runtime.gcBgMarkWorker.func2",
 	"runtime.gcBgMarkWorker", "runtime.mallocgc", "runtime.gcAssistAlloc", "internal/poll.(*FD).Write", "internal/poll.(*FD).Read",
 	"net/http.(*conn).serve", "github.com/labstack/echo/v4.(*Echo).ServeHTTP", "github.com/labstack/echo/v4.(*context).JSON",
 	"github.com/halyard-flags/halyard/shared/eval.(*Engine).EvaluateAll", "github.com/halyard-flags/halyard/shared/eval.(*Engine).EvaluateKeys",
@@ -171,8 +188,51 @@ func inclusiveOfInterest(sym string) bool {
 			return true
 		}
 	}
-	return strings.Contains(sym, "internal/httpapi.")
+	return strings.Contains(sym, "internal/httpapi.") || strings.Contains(sym, "internal/postgres.") ||
+		strings.Contains(sym, "internal/publisher.")
 }
+
+// SystemProfile is a machine-wide CPU profile: the share of each process, and one process's functions.
+type SystemProfile struct {
+	ByProcess []SymbolShare
+	Focus     *Profile
+}
+
+// StartPerfSystem records every CPU for d in the background; wait returns the share of each process and the
+// profile of the process named comm.
+func StartPerfSystem(ctx context.Context, dir, label, comm string, d time.Duration) (wait func() (*SystemProfile, error)) {
+	data := filepath.Join(dir, "perf-"+slug(label)+".data")
+	done := make(chan error, 1)
+	go func() {
+		cmd := exec.CommandContext(ctx, "perf", "record", "-a", "-F", "497", "-g", "-o", data,
+			"--", "sleep", strconv.FormatFloat(d.Seconds(), 'f', 1, 64))
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			err = fmt.Errorf("perf record -a: %w: %s", err, lastLines(out, 3))
+		}
+		done <- err
+	}()
+	return func() (*SystemProfile, error) {
+		if err := <-done; err != nil {
+			return nil, err
+		}
+		out, err := exec.CommandContext(ctx, "perf", "report", "-i", data, "--stdio", "--sort", "comm", "-g", "none", "--percent-limit", "1").Output()
+		if err != nil {
+			return nil, fmt.Errorf("perf report --sort comm: %w", err)
+		}
+		sp := &SystemProfile{}
+		for _, line := range strings.Split(string(out), "\n") {
+			if m := commLine.FindStringSubmatch(line); m != nil && !strings.HasPrefix(line, "#") {
+				pc, _ := strconv.ParseFloat(m[1], 64)
+				sp.ByProcess = append(sp.ByProcess, SymbolShare{m[2], pc})
+			}
+		}
+		sp.Focus, err = summarizePerf(ctx, label+" ("+comm+" process only)", data, "--comms", comm)
+		return sp, err
+	}
+}
+
+var commLine = regexp.MustCompile(`^\s*([0-9.]+)%\s+(?:[0-9.]+%\s+)?(\S.*?)\s*$`)
 
 // Text renders the profile for the report.
 func (p *Profile) Text() string {
@@ -186,6 +246,12 @@ func (p *Profile) Text() string {
 	b.WriteString("-- top leaf functions (self) --\n")
 	for _, s := range p.Self {
 		fmt.Fprintf(&b, "%6.1f%%  %s\n", s.Percent, s.Name)
+	}
+	if len(p.Other) > 0 {
+		b.WriteString("-- largest leaves counted as other --\n")
+		for _, s := range p.Other {
+			fmt.Fprintf(&b, "%6.1f%%  %s\n", s.Percent, s.Name)
+		}
 	}
 	b.WriteString("-- inclusive (function and its callees) --\n")
 	for _, s := range p.Inclusive {

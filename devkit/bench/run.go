@@ -30,6 +30,8 @@ type Runner struct {
 	ceilingBody     [][]byte
 	profiles        []*Profile
 	snapshotProfile string
+	writerProfile   *SystemProfile
+	writerWaits     string
 	envs            map[string]admin.Environment // by scenario name: "s1", "s2", "s3", "w"
 }
 

@@ -30,6 +30,15 @@ func (r *Runner) scenario7(ctx context.Context) Scenario {
 		lastErr error
 		wg      sync.WaitGroup
 	)
+	var wait func() (*SystemProfile, error)
+	if r.Cfg.Profile && perfAvailable() {
+		wait = StartPerfSystem(ctx, r.Cfg.WorkDir, "writer updates", "writer", max(r.Cfg.WriterDuration-time.Second, time.Second))
+	}
+	waitCtx, stopWaits := context.WithCancel(ctx)
+	waits, err := sampleWaits(waitCtx, r.Cluster.DatabaseURL)
+	if err != nil {
+		r.logf("pg_stat_activity sampling: %v", err)
+	}
 	start := time.Now()
 	deadline := start.Add(r.Cfg.WriterDuration)
 	conc := min(r.Cfg.WriterConc, len(keys))
@@ -72,6 +81,17 @@ func (r *Runner) scenario7(ctx context.Context) Scenario {
 	}
 	wg.Wait()
 	window := time.Since(start)
+	stopWaits()
+	if waits != nil {
+		r.writerWaits = waits()
+	}
+	if wait != nil {
+		if sp, err := wait(); err != nil {
+			r.logf("writer profile: %v", err)
+		} else {
+			r.writerProfile = sp
+		}
+	}
 	r.logf("writer: %d updates acknowledged in %s (%d failed); waiting until every evaluator applied them", count, window.Round(time.Millisecond), failed)
 	drain, err := r.waitVersions(ctx, env.SDKKey, last, 60*time.Second)
 	if err != nil {
