@@ -2,11 +2,14 @@ package httpapi
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/halyard-flags/halyard/shared/apperr"
 	"github.com/labstack/echo/v4"
@@ -32,17 +35,26 @@ func badJSON(err error) error {
 	return apperr.New(apperr.BadRequest, "invalid_json", "the body is not valid JSON for this resource: %v", err)
 }
 
-// readBody reads the whole request body (bounded by the BodyLimit middleware).
+// readBody reads the whole request body (bounded by limitBody).
 func readBody(c echo.Context) ([]byte, error) {
 	b, err := io.ReadAll(c.Request().Body)
 	if err != nil {
-		var he *echo.HTTPError
-		if errors.As(err, &he) {
-			return nil, he
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge(mbe.Limit)
 		}
-		return nil, apperr.New(apperr.TooLarge, "body_too_large", "the request body is over 1 MiB")
+		return nil, apperr.New(apperr.BadRequest, "body_unreadable", "the request body could not be read")
 	}
 	return b, nil
+}
+
+// readJSON reads the body into v strictly.
+func readJSON(c echo.Context, v any) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	return decodeStrict(body, v)
 }
 
 // pathInt64 parses a numeric path parameter.
@@ -52,4 +64,97 @@ func pathInt64(c echo.Context, name string) (int64, error) {
 		return 0, apperr.New(apperr.BadRequest, "invalid_"+name, "%s must be a positive integer", name)
 	}
 	return v, nil
+}
+
+func badParam(name, format string, args ...any) error {
+	e := apperr.New(apperr.BadRequest, "invalid_parameter", "query parameter "+name+": "+format, args...)
+	e.Details = []Problem{{Path: name, Message: e.Message}}
+	return e
+}
+
+// queryLimit reads ?limit= (1 to max, default def).
+func queryLimit(c echo.Context, def, max int) (int, error) {
+	s := c.QueryParam("limit")
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > max {
+		return 0, badParam("limit", "must be an integer from 1 to %d", max)
+	}
+	return n, nil
+}
+
+func queryBool(c echo.Context, name string) (*bool, error) {
+	s := c.QueryParam(name)
+	if s == "" {
+		return nil, nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return nil, badParam(name, "must be true or false")
+	}
+	return &b, nil
+}
+
+func queryTime(c echo.Context, name string) (time.Time, error) {
+	s := c.QueryParam(name)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return t, badParam(name, "must be an RFC 3339 time")
+	}
+	return t, nil
+}
+
+// cursor is the opaque position a page ended at: base64url of a small JSON object.
+type cursor struct {
+	Key    string `json:"k,omitempty"`
+	ID     int64  `json:"i,omitempty"`
+	Member string `json:"m,omitempty"`
+}
+
+func (cur cursor) encode() string {
+	b, _ := json.Marshal(cur)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func queryCursor(c echo.Context) (cursor, error) {
+	var cur cursor
+	s := c.QueryParam("cursor")
+	if s == "" {
+		return cur, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || json.Unmarshal(b, &cur) != nil {
+		return cur, badParam("cursor", "not a cursor this API returned")
+	}
+	return cur, nil
+}
+
+// setVersion sets the environment version header.
+func setVersion(c echo.Context, version int64) {
+	c.Response().Header().Set(HeaderEnvironmentVersion, strconv.FormatInt(version, 10))
+}
+
+// checkIfMatch refuses a write based on a stale read when the client sent If-Match.
+func checkIfMatch(c echo.Context, what string, version int64) error {
+	want := c.Request().Header.Get("If-Match")
+	if want == "" || want == "*" {
+		return nil
+	}
+	want = strings.TrimPrefix(want, "W/")
+	if unq, err := strconv.Unquote(want); err == nil {
+		want = unq
+	}
+	if want != strconv.FormatInt(version, 10) {
+		return apperr.New(apperr.PreconditionFailed, "version_mismatch", "the %s is at version %d, not %s", what, version, want)
+	}
+	return nil
+}
+
+func setETag(c echo.Context, version int64) {
+	c.Response().Header().Set("ETag", strconv.Quote(strconv.FormatInt(version, 10)))
 }

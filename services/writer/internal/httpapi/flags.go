@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 
 	"github.com/halyard-flags/halyard/services/writer/internal/postgres"
 	"github.com/halyard-flags/halyard/shared/apperr"
@@ -16,24 +15,28 @@ type flagDocument struct {
 	Key                        string       `json:"key"`
 	Name                       string       `json:"name"`
 	Description                string       `json:"description"`
+	Tags                       []string     `json:"tags"`
 	Filters                    flag.Filters `json:"filters"`
 	Active                     *bool        `json:"active"`
 	EnsureExperienceContinuity bool         `json:"ensure_experience_continuity"`
 	BucketingIdentifier        string       `json:"bucketing_identifier,omitempty"`
 }
 
-func (d flagDocument) toFlag() flag.Flag {
+func (d flagDocument) toSpec() postgres.FlagSpec {
 	f := flag.Flag{Key: d.Key, Name: d.Name, Description: d.Description, Filters: d.Filters, Active: true,
 		EnsureExperienceContinuity: d.EnsureExperienceContinuity, BucketingIdentifier: d.BucketingIdentifier}
 	if d.Active != nil {
 		f.Active = *d.Active
 	}
-	return f
+	if f.Filters.Groups == nil {
+		f.Filters.Groups = []flag.Condition{}
+	}
+	return postgres.FlagSpec{Flag: f, Tags: d.Tags}
 }
 
-func documentOf(f flag.Flag) flagDocument {
+func documentOf(f postgres.FlagSpec) flagDocument {
 	active := f.Active
-	return flagDocument{Key: f.Key, Name: f.Name, Description: f.Description, Filters: f.Filters, Active: &active,
+	return flagDocument{Key: f.Key, Name: f.Name, Description: f.Description, Tags: f.Tags, Filters: f.Filters, Active: &active,
 		EnsureExperienceContinuity: f.EnsureExperienceContinuity, BucketingIdentifier: f.BucketingIdentifier}
 }
 
@@ -44,26 +47,56 @@ type flagResponse struct {
 }
 
 func (s *Server) respondFlag(c echo.Context, status int, rec postgres.FlagRecord, envVersion int64) error {
-	h := c.Response().Header()
-	h.Set(HeaderEnvironmentVersion, strconv.FormatInt(envVersion, 10))
-	h.Set("ETag", strconv.Quote(strconv.FormatInt(rec.Version, 10)))
+	setVersion(c, envVersion)
+	setETag(c, rec.Version)
 	return c.JSON(status, flagResponse{FlagRecord: rec, EnvironmentVersion: envVersion})
 }
 
+func flagQuery(c echo.Context) (postgres.FlagQuery, error) {
+	var (
+		q   postgres.FlagQuery
+		err error
+	)
+	if q.Limit, err = queryLimit(c, 100, 1000); err != nil {
+		return q, err
+	}
+	if q.Active, err = queryBool(c, "active"); err != nil {
+		return q, err
+	}
+	deleted, err := queryBool(c, "deleted")
+	if err != nil {
+		return q, err
+	}
+	q.Deleted = deleted != nil && *deleted
+	cur, err := queryCursor(c)
+	q.Search, q.Tag, q.After, q.AfterID = c.QueryParam("search"), c.QueryParam("tag"), cur.Key, cur.ID
+	return q, err
+}
+
+// listFlags answers a page of flags by key; next_cursor is set when more follow.
 func (s *Server) listFlags(c echo.Context) error {
 	envID, err := pathInt64(c, "env_id")
 	if err != nil {
 		return err
 	}
-	flags, version, err := s.Store.ListFlags(c.Request().Context(), envID)
+	q, err := flagQuery(c)
 	if err != nil {
 		return err
 	}
-	if flags == nil {
-		flags = []postgres.FlagRecord{}
+	page, more, version, err := s.Store.ListFlags(c.Request().Context(), envID, q)
+	if err != nil {
+		return err
 	}
-	c.Response().Header().Set(HeaderEnvironmentVersion, strconv.FormatInt(version, 10))
-	return c.JSON(http.StatusOK, map[string]any{"flags": flags, "environment_version": version})
+	out := map[string]any{"flags": page, "environment_version": version, "next_cursor": nil}
+	if page == nil {
+		out["flags"] = []postgres.FlagRecord{}
+	}
+	if more {
+		last := page[len(page)-1]
+		out["next_cursor"] = cursor{Key: last.Key, ID: last.ID}.encode()
+	}
+	setVersion(c, version)
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) getFlag(c echo.Context) error {
@@ -71,11 +104,7 @@ func (s *Server) getFlag(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rec, err := s.Store.GetFlag(c.Request().Context(), envID, c.Param("key"))
-	if err != nil {
-		return err
-	}
-	version, err := s.Store.EnvironmentVersion(c.Request().Context(), envID)
+	rec, version, err := s.Store.GetFlag(c.Request().Context(), envID, c.Param("key"))
 	if err != nil {
 		return err
 	}
@@ -87,15 +116,11 @@ func (s *Server) createFlag(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := readBody(c)
-	if err != nil {
-		return err
-	}
 	var doc flagDocument
-	if err := decodeStrict(body, &doc); err != nil {
+	if err := readJSON(c, &doc); err != nil {
 		return err
 	}
-	f := doc.toFlag()
+	f := doc.toSpec()
 	if err := validateFlag(&f); err != nil {
 		return err
 	}
@@ -104,6 +129,44 @@ func (s *Server) createFlag(c echo.Context) error {
 		return err
 	}
 	return s.respondFlag(c, http.StatusCreated, rec, version)
+}
+
+// replaceFlag is PUT: the body is the whole new document (fields left out take their defaults).
+func (s *Server) replaceFlag(c echo.Context) error {
+	envID, err := pathInt64(c, "env_id")
+	if err != nil {
+		return err
+	}
+	var doc flagDocument
+	if err := readJSON(c, &doc); err != nil {
+		return err
+	}
+	key := c.Param("key")
+	if doc.Key == "" {
+		doc.Key = key
+	}
+	if doc.Key != key {
+		return invalid("key", "a flag's key cannot change")
+	}
+	next := doc.toSpec()
+	if err := validateFlag(&next); err != nil {
+		return err
+	}
+	return s.editFlag(c, envID, key, "flag.replace", func(postgres.FlagRecord) (postgres.FlagSpec, error) { return next, nil })
+}
+
+// editFlag runs an update that honours If-Match and answers the flag.
+func (s *Server) editFlag(c echo.Context, envID int64, key, action string, edit func(postgres.FlagRecord) (postgres.FlagSpec, error)) error {
+	rec, version, err := s.Store.UpdateFlag(c.Request().Context(), envID, actor(c), key, action, func(cur postgres.FlagRecord) (postgres.FlagSpec, error) {
+		if err := checkIfMatch(c, "flag", cur.Version); err != nil {
+			return postgres.FlagSpec{}, err
+		}
+		return edit(cur)
+	})
+	if err != nil {
+		return err
+	}
+	return s.respondFlag(c, http.StatusOK, rec, version)
 }
 
 // patchFlag applies a JSON merge patch (RFC 7396) to the flag's editable document.
@@ -120,52 +183,59 @@ func (s *Server) patchFlag(c echo.Context) error {
 	if err := json.Unmarshal(body, &patch); err != nil {
 		return badJSON(err)
 	}
-	key := c.Param("key")
-	rec, version, err := s.Store.UpdateFlag(c.Request().Context(), envID, actor(c), key, func(cur postgres.FlagRecord) (flag.Flag, error) {
-		if err := checkIfMatch(c, cur.Version); err != nil {
-			return flag.Flag{}, err
-		}
-		return applyPatch(cur.Flag, body)
+	return s.editFlag(c, envID, c.Param("key"), "flag.update", func(cur postgres.FlagRecord) (postgres.FlagSpec, error) {
+		return applyPatch(cur.FlagSpec, body)
 	})
-	if err != nil {
-		return err
-	}
-	return s.respondFlag(c, http.StatusOK, rec, version)
 }
 
-func applyPatch(cur flag.Flag, patch []byte) (flag.Flag, error) {
+func applyPatch(cur postgres.FlagSpec, patch []byte) (postgres.FlagSpec, error) {
 	doc, err := json.Marshal(documentOf(cur))
 	if err != nil {
-		return flag.Flag{}, apperr.Wrap(err, "encode flag document")
+		return postgres.FlagSpec{}, apperr.Wrap(err, "encode flag document")
 	}
 	merged, err := mergePatch(doc, patch)
 	if err != nil {
-		return flag.Flag{}, badJSON(err)
+		return postgres.FlagSpec{}, badJSON(err)
 	}
 	var next flagDocument
 	if err := decodeStrict(merged, &next); err != nil {
-		return flag.Flag{}, err
+		return postgres.FlagSpec{}, err
 	}
 	if next.Key != cur.Key {
-		return flag.Flag{}, invalid("key", "a flag's key cannot change")
+		return postgres.FlagSpec{}, invalid("key", "a flag's key cannot change")
 	}
-	f := next.toFlag()
+	f := next.toSpec()
 	return f, validateFlag(&f)
 }
 
-// checkIfMatch refuses a write based on a stale read when the client sent If-Match.
-func checkIfMatch(c echo.Context, version int64) error {
-	want := c.Request().Header.Get("If-Match")
-	if want == "" || want == "*" {
-		return nil
+type toggleRequest struct {
+	Active *bool `json:"active"`
+}
+
+// toggleFlag flips active, or sets it to the body's {"active": …}.
+func (s *Server) toggleFlag(c echo.Context) error {
+	envID, err := pathInt64(c, "env_id")
+	if err != nil {
+		return err
 	}
-	if unq, err := strconv.Unquote(want); err == nil {
-		want = unq
+	body, err := readBody(c)
+	if err != nil {
+		return err
 	}
-	if want != strconv.FormatInt(version, 10) {
-		return apperr.New(apperr.PreconditionFailed, "version_mismatch", "the flag is at version %d, not %s", version, want)
+	var in toggleRequest
+	if len(body) > 0 {
+		if err := decodeStrict(body, &in); err != nil {
+			return err
+		}
 	}
-	return nil
+	return s.editFlag(c, envID, c.Param("key"), "flag.toggle", func(cur postgres.FlagRecord) (postgres.FlagSpec, error) {
+		next := cur.FlagSpec
+		next.Active = !cur.Active
+		if in.Active != nil {
+			next.Active = *in.Active
+		}
+		return next, nil
+	})
 }
 
 func (s *Server) deleteFlag(c echo.Context) error {
@@ -174,11 +244,23 @@ func (s *Server) deleteFlag(c echo.Context) error {
 		return err
 	}
 	version, err := s.Store.DeleteFlag(c.Request().Context(), envID, actor(c), c.Param("key"), func(cur postgres.FlagRecord) error {
-		return checkIfMatch(c, cur.Version)
+		return checkIfMatch(c, "flag", cur.Version)
 	})
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set(HeaderEnvironmentVersion, strconv.FormatInt(version, 10))
+	setVersion(c, version)
 	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) restoreFlag(c echo.Context) error {
+	envID, err := pathInt64(c, "env_id")
+	if err != nil {
+		return err
+	}
+	rec, version, err := s.Store.RestoreFlag(c.Request().Context(), envID, actor(c), c.Param("key"))
+	if err != nil {
+		return err
+	}
+	return s.respondFlag(c, http.StatusOK, rec, version)
 }

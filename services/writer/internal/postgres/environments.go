@@ -33,19 +33,50 @@ type Environment struct {
 }
 
 // CreateProject inserts a project.
-func (db *DB) CreateProject(ctx context.Context, name string) (Project, error) {
+func (db *DB) CreateProject(ctx context.Context, actor Actor, name string) (Project, error) {
 	p := Project{Name: name}
-	err := db.Pool.QueryRow(ctx, `INSERT INTO projects (name) VALUES ($1) RETURNING id, created_at`, name).
-		Scan(&p.ID, &p.CreatedAt)
+	err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO projects (name) VALUES ($1) RETURNING id, created_at`, name).
+			Scan(&p.ID, &p.CreatedAt); err != nil {
+			return err
+		}
+		return audit(ctx, tx, nil, nil, actor, change{action: "project.create", resource: fmt.Sprintf("project/%d", p.ID), after: p})
+	})
 	if err != nil {
 		return p, apperr.Wrap(err, "postgres.CreateProject")
 	}
 	return p, nil
 }
 
+// ListProjects returns every project by id.
+func (db *DB) ListProjects(ctx context.Context) ([]Project, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT id, name, created_at FROM projects ORDER BY id`)
+	if err != nil {
+		return nil, apperr.Wrap(err, "postgres.ListProjects")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Project])
+	if err != nil {
+		return nil, apperr.Wrap(err, "postgres.ListProjects")
+	}
+	return out, nil
+}
+
+// GetProject returns one project.
+func (db *DB) GetProject(ctx context.Context, id int64) (Project, error) {
+	var p Project
+	err := db.Pool.QueryRow(ctx, `SELECT id, name, created_at FROM projects WHERE id = $1`, id).Scan(&p.ID, &p.Name, &p.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, apperr.New(apperr.NotFound, "project_not_found", "project %d does not exist", id)
+	}
+	if err != nil {
+		return p, apperr.Wrap(err, "postgres.GetProject")
+	}
+	return p, nil
+}
+
 // CreateEnvironment inserts an environment with a fresh SDK key and server key, and queues its first (empty)
 // snapshot so evaluators know the environment's keys before any flag exists.
-func (db *DB) CreateEnvironment(ctx context.Context, projectID int64, name, actor string) (Environment, error) {
+func (db *DB) CreateEnvironment(ctx context.Context, projectID int64, name string, actor Actor) (Environment, error) {
 	env := Environment{ProjectID: projectID, Name: name, SDKKey: NewKey("phc_"), ServerKey: NewKey("phs_")}
 	err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO environments (project_id, name, version) VALUES ($1, $2, 1)
@@ -57,8 +88,8 @@ func (db *DB) CreateEnvironment(ctx context.Context, projectID int64, name, acto
 			env.ID, env.SDKKey, HashKey(env.ServerKey)); err != nil {
 			return err
 		}
-		return recordChange(ctx, tx, change{envID: env.ID, version: env.Version, actor: actor,
-			action: "environment.create", resource: "environment/" + name, after: env.withoutKeys()})
+		return recordChange(ctx, tx, env.ID, env.Version, actor,
+			change{action: "environment.create", resource: "environment/" + name, after: env.withoutKeys()})
 	})
 	switch {
 	case isForeignKeyViolation(err):

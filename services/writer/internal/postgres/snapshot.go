@@ -60,7 +60,13 @@ func ReadSnapshot(ctx context.Context, conn *pgx.Conn, envID int64) (*wire.Snaps
 		if s.Keys, err = readKeys(ctx, tx, envID); err != nil {
 			return err
 		}
-		s.Flags, err = readFlags(ctx, tx, envID)
+		if s.Flags, err = readFlags(ctx, tx, envID); err != nil {
+			return err
+		}
+		if s.Cohorts, err = readCohorts(ctx, tx, envID); err != nil {
+			return err
+		}
+		s.GroupTypes, err = readGroupTypes(ctx, tx, envID)
 		return err
 	})
 	if err != nil {
