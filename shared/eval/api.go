@@ -12,6 +12,9 @@ type Definitions struct {
 	Flags      []flag.Flag
 	Cohorts    []flag.Cohort
 	GroupTypes map[int]string // aggregation_group_type_index -> group type name
+	// Timezone is the team timezone date filters are read in (PostHog's team.timezone): naive dates and
+	// datetimes are wall clocks there, and relative dates ("-7d") count back on its wall clock. nil = UTC.
+	Timezone *time.Location
 }
 
 // Context is one evaluation request. The engine only reads it, so one Context may be shared by concurrent

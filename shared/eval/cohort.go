@@ -1,6 +1,8 @@
 package eval
 
 import (
+	"time"
+
 	"github.com/halyard-flags/halyard/shared/flag"
 )
 
@@ -27,10 +29,10 @@ type cohortSet struct {
 
 // compileCohorts compiles every cohort, then marks those whose nested references are missing or cyclic,
 // which PostHog refuses to evaluate (the flag fails closed).
-func compileCohorts(defs []flag.Cohort) cohortSet {
+func compileCohorts(defs []flag.Cohort, loc *time.Location) cohortSet {
 	s := cohortSet{byID: make(map[int64]*cohort, len(defs))}
 	for i := range defs {
-		s.byID[defs[i].ID] = compileCohort(&defs[i])
+		s.byID[defs[i].ID] = compileCohort(&defs[i], loc)
 	}
 	for _, c := range s.byID {
 		c.fail = s.check(c.id, map[int64]bool{})
@@ -38,7 +40,7 @@ func compileCohorts(defs []flag.Cohort) cohortSet {
 	return s
 }
 
-func compileCohort(d *flag.Cohort) *cohort {
+func compileCohort(d *flag.Cohort, loc *time.Location) *cohort {
 	c := &cohort{id: d.ID, static: d.IsStatic}
 	if d.IsStatic {
 		c.members = make(map[string]struct{}, len(d.Members))
@@ -51,14 +53,14 @@ func compileCohort(d *flag.Cohort) *cohort {
 	if err != nil || tree == nil {
 		return c // unparseable or empty filters: never a member, as in PostHog
 	}
-	n, ok := compileGroup(tree)
+	n, ok := compileGroup(tree, loc)
 	if ok {
 		c.tree = &n
 	}
 	return c
 }
 
-func compileGroup(g *flag.PropertyGroup) (cnode, bool) {
+func compileGroup(g *flag.PropertyGroup, loc *time.Location) (cnode, bool) {
 	n := cnode{valid: true}
 	switch g.Type {
 	case "AND", "property":
@@ -70,7 +72,7 @@ func compileGroup(g *flag.PropertyGroup) (cnode, bool) {
 	for _, v := range g.Values {
 		switch {
 		case v.Group != nil:
-			child, ok := compileGroup(v.Group)
+			child, ok := compileGroup(v.Group, loc)
 			if !ok {
 				return n, false
 			}
@@ -80,6 +82,7 @@ func compileGroup(g *flag.PropertyGroup) (cnode, bool) {
 			if err != nil {
 				return n, false // PostHog cannot deserialize the cohort and treats it as not matching
 			}
+			p.localize(loc)
 			n.children = append(n.children, cnode{leaf: &p})
 		}
 	}

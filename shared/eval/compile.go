@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/halyard-flags/halyard/shared/flag"
 )
@@ -24,6 +25,7 @@ type compiled struct {
 	conditions  []condition
 	variants    []variant
 	payloads    map[string]json.RawMessage
+	loc         *time.Location // team timezone for date filters; nil = UTC
 
 	deps        []int // flags this one depends on (direct)
 	order       []int // transitive dependencies in evaluation order, then this flag
@@ -51,8 +53,8 @@ type holdout struct {
 }
 
 // compileFlag prepares f. flagIDs maps a flag id to its index, for dependencies.
-func compileFlag(f *flag.Flag, groupTypes map[int]string, flagIDs map[int64]int) *compiled {
-	c := &compiled{def: f, prefix: f.Key + ".", aggregation: -1, payloads: f.Filters.Payloads}
+func compileFlag(f *flag.Flag, groupTypes map[int]string, flagIDs map[int64]int, loc *time.Location) *compiled {
+	c := &compiled{def: f, prefix: f.Key + ".", aggregation: -1, payloads: f.Filters.Payloads, loc: loc}
 	c.deviceID = f.BucketingIdentifier == "device_id"
 	c.continuity = f.EnsureExperienceContinuity
 	if a := f.Filters.AggregationGroupTypeIndex; a != nil {
@@ -139,6 +141,7 @@ func compileCondition(g *flag.Condition, flagAgg *int, groupTypes map[int]string
 		if err != nil {
 			return cond, fmt.Errorf("properties[%d]: %w", j, err)
 		}
+		p.localize(c.loc)
 		cond.hasCohort = cond.hasCohort || p.kind == kindCohort
 		if p.kind == kindFlag && p.depIdx >= 0 {
 			c.deps = append(c.deps, p.depIdx)

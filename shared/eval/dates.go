@@ -7,13 +7,13 @@ import (
 )
 
 // propertyDate is determine_parsed_date_for_property_matching: numeric strings and numbers are unix
-// seconds (fractions allowed), other strings parse like the filter.
-func propertyDate(v any) (time.Time, bool) {
+// seconds (fractions allowed), other strings parse like the filter, naive ones in the team timezone.
+func propertyDate(v any, loc *time.Location) (time.Time, bool) {
 	if s, ok := v.(string); ok {
 		if f, ok := parseRustFloat(s); ok {
 			return operand.FromUnixFloat(f)
 		}
-		if t, ok := operand.ParseAbsolute(s); ok {
+		if t, ok := operand.ParseAbsoluteIn(s, loc); ok {
 			return t, true
 		}
 		return time.Time{}, false // a relative date is resolved by the caller, which knows Now
@@ -34,7 +34,10 @@ func (c *prop) compareDate(v any, now time.Time) bool {
 	if !ok {
 		return false
 	}
-	want := c.date.Resolve(now)
+	want, ok := c.date.At(now)
+	if !ok {
+		return false
+	}
 	switch c.op {
 	case opIsDateBefore:
 		return got.Before(want)
@@ -47,12 +50,12 @@ func (c *prop) compareDate(v any, now time.Time) bool {
 
 // propertyDateAt also accepts a relative date as the property value, as PostHog's parser does.
 func (c *prop) propertyDateAt(v any, now time.Time) (time.Time, bool) {
-	if t, ok := propertyDate(v); ok {
+	if t, ok := propertyDate(v, c.loc); ok {
 		return t, true
 	}
 	if s, ok := v.(string); ok {
-		if d := operand.ParseDate(s); d.OK && d.Relative() {
-			return d.Resolve(now), true
+		if d := operand.ParseDateIn(s, c.loc); d.OK && d.Relative() {
+			return d.At(now)
 		}
 	}
 	return time.Time{}, false

@@ -30,9 +30,9 @@ func Compile(d Definitions) *Engine {
 			flagIDs[f.ID] = i
 		}
 	}
-	e.cohorts = compileCohorts(d.Cohorts)
+	e.cohorts = compileCohorts(d.Cohorts, d.Timezone)
 	for _, f := range defs {
-		c := compileFlag(f, d.GroupTypes, flagIDs)
+		c := compileFlag(f, d.GroupTypes, flagIDs, d.Timezone)
 		if c.broken != nil {
 			e.problems = append(e.problems, Problem{FlagKey: f.Key, Err: c.broken})
 		}

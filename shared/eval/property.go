@@ -50,6 +50,7 @@ type prop struct {
 	req       operand.Req
 	reqOK     bool
 	date      operand.Date
+	loc       *time.Location // team timezone for naive property dates; nil = UTC
 	cohortID  int64
 	cohortOK  bool
 	depIdx    int // kindFlag: index of the flag depended on; -1 = missing
@@ -152,6 +153,17 @@ func (c *prop) prepare() {
 		if s, ok := c.value.(string); ok {
 			c.date = operand.ParseDate(s)
 		}
+	}
+}
+
+// localize reads date filters in the team timezone (parse_date_string_in_tz with team_timezone).
+func (c *prop) localize(loc *time.Location) {
+	if loc == nil || loc == time.UTC {
+		return
+	}
+	c.loc = loc
+	if s, ok := c.value.(string); ok && (c.op == opIsDateExact || c.op == opIsDateAfter || c.op == opIsDateBefore) {
+		c.date = operand.ParseDateIn(s, loc)
 	}
 }
 

@@ -14,16 +14,22 @@ type Date struct {
 	relative bool
 	at       time.Time
 	n        int
-	unit     byte // h d w m y
+	unit     byte           // h d w m y
+	loc      *time.Location // the team timezone relative dates are computed in; nil = UTC
 }
 
 // ParseDate is parse_date_string_in_tz with UTC as the team timezone: relative first, then RFC 3339,
 // then naive dates and datetimes, then a few common fallbacks.
-func ParseDate(s string) Date {
+func ParseDate(s string) Date { return ParseDateIn(s, nil) }
+
+// ParseDateIn is parse_date_string_in_tz (properties/property_matching.rs) for a team timezone: naive
+// dates and datetimes are wall clocks in loc, relative dates are computed on loc's wall clock
+// (relative_date.rs parse_relative_date_in_tz). nil means UTC.
+func ParseDateIn(s string, loc *time.Location) Date {
 	if n, unit, ok := ParseRelative(s); ok {
-		return Date{OK: true, relative: true, n: n, unit: unit}
+		return Date{OK: true, relative: true, n: n, unit: unit, loc: loc}
 	}
-	if t, ok := ParseAbsolute(s); ok {
+	if t, ok := ParseAbsoluteIn(s, loc); ok {
 		return Date{OK: true, at: t}
 	}
 	return Date{}
@@ -47,24 +53,64 @@ func ParseRelative(s string) (int, byte, bool) {
 	return n, unit, n < 10000
 }
 
-// Resolve returns the filter's instant for an evaluation at now.
+// Resolve returns the filter's instant for an evaluation at now (the zero time when At fails).
 func (d Date) Resolve(now time.Time) time.Time {
+	t, _ := d.At(now)
+	return t
+}
+
+// At returns the filter's instant for an evaluation at now. A relative date is computed on the team
+// timezone's wall clock and read back in that timezone, as parse_relative_date_in_tz does; ok is false
+// when the result falls in a daylight-saving gap (naive_to_utc_in_tz returns None there).
+func (d Date) At(now time.Time) (time.Time, bool) {
 	if !d.relative {
-		return d.at
+		return d.at, true
 	}
-	now = now.UTC()
+	// Wall-clock arithmetic on a UTC-labelled copy of the local wall clock, like chrono's NaiveDateTime.
+	local := now.In(locOrUTC(d.loc))
+	w := time.Date(local.Year(), local.Month(), local.Day(), local.Hour(), local.Minute(), local.Second(), local.Nanosecond(), time.UTC)
 	switch d.unit {
 	case 'h':
-		return now.Add(-time.Duration(d.n) * time.Hour)
+		w = w.Add(-time.Duration(d.n) * time.Hour)
 	case 'd':
-		return now.AddDate(0, 0, -d.n)
+		w = w.AddDate(0, 0, -d.n)
 	case 'w':
-		return now.AddDate(0, 0, -7*d.n)
+		w = w.AddDate(0, 0, -7*d.n)
 	case 'm':
-		return monthsBack(now, d.n)
+		w = monthsBack(w, d.n)
 	default:
-		return yearsBack(now, d.n)
+		w = yearsBack(w, d.n)
 	}
+	return wallIn(w, d.loc)
+}
+
+func locOrUTC(loc *time.Location) *time.Location {
+	if loc == nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// wallIn is naive_to_utc_in_tz: the wall clock w (read from its UTC fields) as an instant in loc; the
+// earliest instant when the wall clock occurs twice, and ok=false when it never occurs.
+func wallIn(w time.Time, loc *time.Location) (time.Time, bool) {
+	if loc == nil || loc == time.UTC {
+		return w, true
+	}
+	var best time.Time
+	found := false
+	for _, probe := range []time.Duration{-36 * time.Hour, 0, 36 * time.Hour} {
+		_, off := w.Add(probe).In(loc).Zone()
+		t := w.Add(-time.Duration(off) * time.Second)
+		l := t.In(loc)
+		if l.Year() != w.Year() || l.Month() != w.Month() || l.Day() != w.Day() || l.Hour() != w.Hour() || l.Minute() != w.Minute() || l.Second() != w.Second() {
+			continue
+		}
+		if !found || t.Before(best) {
+			best, found = t, true
+		}
+	}
+	return best, found
 }
 
 // monthsBack steps back one month at a time, clamping the day to the shorter month at each step, as
@@ -109,16 +155,21 @@ var fallbackLayouts = []string{
 
 // ParseAbsolute parses RFC 3339 (offset honoured, 'T', 't' or ' ' separator), then naive dates and
 // datetimes in UTC, then the fallbacks.
-func ParseAbsolute(s string) (time.Time, bool) {
+func ParseAbsolute(s string) (time.Time, bool) { return ParseAbsoluteIn(s, nil) }
+
+// ParseAbsoluteIn is ParseAbsolute with naive dates and datetimes read as wall clocks in loc (nil = UTC);
+// a naive value in a daylight-saving gap does not parse, one in an overlap takes the earlier instant. The
+// fallback layouts stand in for the dateparser crate, which PostHog calls without the team timezone.
+func ParseAbsoluteIn(s string, loc *time.Location) (time.Time, bool) {
 	if t, ok := parseRFC3339(s); ok {
 		return t, true
 	}
 	if t, err := time.ParseInLocation("2006-1-2", s, time.UTC); err == nil {
-		return t, true
+		return wallIn(t, loc)
 	}
 	for _, l := range naiveLayouts {
 		if t, err := time.ParseInLocation(l, s, time.UTC); err == nil {
-			return t, true
+			return wallIn(t, loc)
 		}
 	}
 	for _, l := range fallbackLayouts {
