@@ -112,6 +112,10 @@ func TestCoercionCorners(t *testing.T) {
 		// Case: exact uses to_lowercase (Unicode), icontains to_ascii_lowercase.
 		{"exact Unicode case", "exact", `"ÉCOLE"`, "école", true},
 		{"icontains is ASCII-only case-insensitive", "icontains", `"É"`, "é", false},
+		{"exact final sigma: to_lowercase(\"ΟΔΟΣ\") is \"οδος\"", "exact", `"ΟΔΟΣ"`, "οδος", true},
+		{"exact medial sigma stays σ", "exact", `"ΣΑ"`, "σα", true},
+		{"exact İ lowercases to i + U+0307, not i", "exact", `"İstanbul"`, "istanbul", false},
+		{"exact İ vs i̇", "exact", `"İstanbul"`, "i\u0307stanbul", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -193,8 +193,8 @@ func equalLower(a, b string) bool {
 	if isASCII(a) && isASCII(b) {
 		return equalASCIIFold(a, b)
 	}
-	//lint:ignore SA6005 EqualFold uses Unicode case folding (K == Kelvin sign); PostHog compares to_lowercase() forms
-	return strings.ToLower(a) == strings.ToLower(b)
+	// Not EqualFold: that is Unicode case folding (K == Kelvin sign); PostHog compares to_lowercase() forms.
+	return rustLower(a) == rustLower(b)
 }
 
 func isASCII(s string) bool {
