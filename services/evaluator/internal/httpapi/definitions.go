@@ -68,7 +68,7 @@ func (s *Server) definitionsOf(env *store.Env) (*definitionsCache, error) {
 	if err != nil {
 		return nil, err
 	}
-	if body, err = withDependencyChains(body, flags); err != nil {
+	if body, err = asPostHogServes(body, flags); err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(body)

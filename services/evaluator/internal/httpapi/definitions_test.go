@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
 
@@ -58,6 +59,35 @@ func TestLocalEvaluationAuth(t *testing.T) {
 		rec := do(t, h, call{method: http.MethodGet, path: "/api/feature_flag/local_evaluation", headers: map[string]string{"Authorization": hdr}})
 		if rec.Code != http.StatusUnauthorized || decode[errorBody](t, rec).Type != "authentication_error" {
 			t.Errorf("%s: %d %s", name, rec.Code, rec.Body)
+		}
+	}
+}
+
+// TestPayloadsAreJSONStrings: payloads travel as JSON-encoded strings, as PostHog sends them, even when the
+// definition stored raw JSON ("test": {"n":1} in testdata).
+func TestPayloadsAreJSONStrings(t *testing.T) {
+	_, h := testServer(t)
+	rec := do(t, h, call{method: http.MethodGet, path: "/flags/definitions", headers: map[string]string{"Authorization": "Bearer " + testServerKey}})
+	var doc struct {
+		Flags []struct {
+			Key     string
+			Filters struct{ Payloads map[string]string }
+		}
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
+		t.Fatalf("payloads are not all strings: %v", err)
+	}
+	for _, f := range doc.Flags {
+		if f.Key == "multi" && f.Filters.Payloads["test"] != `{"n":1}` {
+			t.Errorf("multi payloads = %v", f.Filters.Payloads)
+		}
+	}
+	for _, id := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		body := mustJSON(t, map[string]any{"token": testSDKKey, "distinct_id": id, "flag_keys_to_evaluate": []string{"multi"}})
+		a := decode[v2Answer](t, do(t, h, call{method: http.MethodPost, path: "/flags?v=2", body: body}))
+		var s string
+		if err := json.Unmarshal(a.Flags["multi"].Metadata.Payload, &s); err != nil {
+			t.Errorf("%s: payload %s is not a JSON string", id, a.Flags["multi"].Metadata.Payload)
 		}
 	}
 }

@@ -8,14 +8,16 @@ import (
 	"github.com/halyard-flags/halyard/shared/flag"
 )
 
-// withDependencyChains rewrites the flag-dependency filters of a local-evaluation payload the way PostHog's
-// local_evaluation endpoint does, because SDKs evaluate dependencies only from that form: the filter's key
-// (a flag id) becomes the dependency's flag key, and "dependency_chain" lists, in evaluation order, every
-// flag the dependency needs followed by the dependency itself. The chain is empty when the dependency is
-// missing or takes part in a cycle, so SDKs treat it as inconclusive and ask the server.
-func withDependencyChains(payload []byte, flags []flag.Flag) ([]byte, error) {
+// asPostHogServes rewrites a local-evaluation payload into the form PostHog's local_evaluation endpoint
+// serves, because SDKs parse and evaluate only that form:
+//   - payload values are JSON-encoded strings (older SDKs decode them into strings and reject anything else);
+//   - a flag-dependency filter's key (a flag id) becomes the dependency's flag key, and "dependency_chain"
+//     lists, in evaluation order, every flag the dependency needs followed by the dependency itself. The
+//     chain is empty when the dependency is missing or takes part in a cycle, so SDKs treat it as
+//     inconclusive and ask the server.
+func asPostHogServes(payload []byte, flags []flag.Flag) ([]byte, error) {
 	g := newDepGraph(flags)
-	if !g.any {
+	if !g.any && !anyRawPayload(flags) {
 		return payload, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(payload))
@@ -27,6 +29,17 @@ func withDependencyChains(payload []byte, flags []flag.Flag) ([]byte, error) {
 	list, _ := doc["flags"].([]any)
 	for _, f := range list {
 		filters, _ := f.(map[string]any)["filters"].(map[string]any)
+		if payloads, ok := filters["payloads"].(map[string]any); ok {
+			for k, v := range payloads {
+				if _, isString := v.(string); !isString && v != nil {
+					b, err := json.Marshal(v)
+					if err != nil {
+						return nil, err
+					}
+					payloads[k] = string(b)
+				}
+			}
+		}
 		for _, field := range [...]string{"groups", "super_groups", "holdout_groups"} {
 			conds, _ := filters[field].([]any)
 			for _, c := range conds {
@@ -42,6 +55,17 @@ func withDependencyChains(payload []byte, flags []flag.Flag) ([]byte, error) {
 		}
 	}
 	return json.Marshal(doc)
+}
+
+func anyRawPayload(flags []flag.Flag) bool {
+	for i := range flags {
+		for _, p := range flags[i].Filters.Payloads {
+			if p = bytes.TrimSpace(p); len(p) > 0 && p[0] != '"' {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 type depGraph struct {

@@ -30,7 +30,7 @@ func TestDependencyChains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := withDependencyChains(body, flags)
+	out, err := asPostHogServes(body, flags)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/json"
 	"net/http"
@@ -259,8 +260,8 @@ func writeShape(c echo.Context, sh shape, env *store.Env, failed bool, cm common
 		for i := range results {
 			r := &results[i]
 			out.FeatureFlags[r.Key] = value(r)
-			if len(r.Payload) > 0 {
-				out.FeatureFlagPayloads[r.Key] = r.Payload
+			if p := payloadJSON(r.Payload); p != nil {
+				out.FeatureFlagPayloads[r.Key] = p
 			}
 		}
 		return c.JSON(http.StatusOK, out)
@@ -293,7 +294,7 @@ func value(r *eval.Result) any {
 func detailOf(r *eval.Result, env *store.Env) flagDetail {
 	d := flagDetail{Key: r.Key, Enabled: r.Enabled, Failed: r.Failed,
 		Reason:   flagReason{Code: r.Reason.Code, Description: r.Reason.Description},
-		Metadata: flagMetadata{ID: r.FlagID, Version: r.Version, Payload: r.Payload}}
+		Metadata: flagMetadata{ID: r.FlagID, Version: r.Version, Payload: payloadJSON(r.Payload)}}
 	if r.Variant != "" {
 		v := r.Variant
 		d.Variant = &v
@@ -307,6 +308,21 @@ func detailOf(r *eval.Result, env *store.Env) flagDetail {
 		d.Metadata.Description = &desc
 	}
 	return d
+}
+
+// payloadJSON is a payload as PostHog sends it: a JSON-encoded string. PostHog stores payloads that way, and
+// SDKs (posthog-go before 1.6 among them) decode the field into a string, so a payload stored as raw JSON is
+// sent as the string of its text. nil when there is none.
+func payloadJSON(raw json.RawMessage) json.RawMessage {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	if raw[0] == '"' {
+		return raw
+	}
+	b, _ := json.Marshal(string(raw))
+	return b
 }
 
 // requestID echoes a valid X-Request-Id UUID, or makes a new random (version 4) one.

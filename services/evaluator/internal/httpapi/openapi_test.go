@@ -16,7 +16,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	s, h := testServer(t)
 	rec := do(t, h, call{method: http.MethodGet, path: "/openapi.json"})
 	var spec struct {
-		OpenAPI string                     `json:"openapi"`
+		OpenAPI string                    `json:"openapi"`
 		Paths   map[string]map[string]any `json:"paths"`
 	}
 	if err := json.Unmarshal(rec.Body.Bytes(), &spec); err != nil || rec.Code != 200 || !strings.HasPrefix(spec.OpenAPI, "3.") {
