@@ -140,7 +140,7 @@ func (c *prop) prepare() {
 			c.list = []string{toLowerASCII(string(appendRepr(nil, c.value)))}
 		}
 	case opRegex, opNotRegex:
-		c.re, _ = regexp.Compile(string(appendRepr(scratch[:0], c.value))) // nil: never matches
+		c.re, _ = operand.CompileRegex(string(appendRepr(scratch[:0], c.value))) // nil: never matches
 	case opGt, opGte, opLt, opLte:
 		c.num, c.numOK = toFloat(c.value)
 	case opBetween, opNotBetween:

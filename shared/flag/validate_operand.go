@@ -3,7 +3,6 @@ package flag
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 
 	"github.com/halyard-flags/halyard/shared/flag/operand"
@@ -24,7 +23,7 @@ func operandProblem(op string, value any) string {
 		if !isStr {
 			return "must be a regular expression string"
 		}
-		if _, err := regexp.Compile(s); err != nil {
+		if _, err := operand.CompileRegex(s); err != nil {
 			return fmt.Sprintf("Go's RE2 cannot compile this pattern (look-around and back-references are not supported): %v", err)
 		}
 	case "gt", "gte", "lt", "lte":
