@@ -39,6 +39,27 @@ func (r *Runner) findings() []Finding {
 		out = append(out, Finding{Title: "Writer under sustained PATCHes (scenario 7): machine-wide CPU", Evidence: b.String(),
 			Owner: "writer (services/writer)", Advice: writerAdvice(r.Report, sp)})
 	}
+	if r.Cfg.wants("2") || r.Cfg.wants("3") {
+		r.logf("in process: engine and response encoding of /flags?v=2 for 50 and 1,000 flags")
+		var costs []EncodingCost
+		for _, n := range []int{50, 1000} {
+			c, err := MeasureV2Encoding(n)
+			if err != nil {
+				r.logf("encoding comparison: %v", err)
+				break
+			}
+			costs = append(costs, c...)
+		}
+		if len(costs) > 0 {
+			out = append(out, Finding{Title: "/flags?v=2: engine vs response encoding, in process", Evidence: costTable(costs),
+				Owner: "evaluator (services/evaluator/internal/httpapi/flags.go writeShape)",
+				Advice: "The same results encoded two ways (devkit/bench/encoding.go; the appender's output is byte-for-byte " +
+					"encoding/json's, checked by a test): building map[string]flagDetail and passing it to encoding/json " +
+					"(reflection over every field, pointer fields allocated per flag, map keys sorted on every response) " +
+					"costs several times the engine itself. The engine already returns results in sorted key order, so an " +
+					"appender into a pooled buffer gives identical bytes without the map, the sort or the reflection."})
+		}
+	}
 	if r.snapshotProfile != "" {
 		out = append(out, Finding{Title: "Snapshot decode + compile (in process)", Evidence: r.snapshotProfile,
 			Owner: "shared/wire and shared/eval", Advice: "CPU profile of wire.Decode followed by eval.Compile on the scenario 6 snapshot."})
