@@ -61,6 +61,7 @@ var operations = []operation{
 	{"post", "/environments/{env_id}/import", "Import a Halyard export or a PostHog local-evaluation payload in one transaction and one version", "bulk", "write", nil, "Import", 200, "ImportResult", []int{400, 404, 409, 413, 422}},
 	{"post", "/environments/{env_id}/copy-flags", "Copy chosen flags to another environment in one transaction", "bulk", "write", nil, "CopyFlags", 200, "ImportResult", []int{400, 404, 422}},
 
+	{"get", "/openapi.json", "This description (no token needed)", "meta", "no", nil, "", 200, "", nil},
 	{"get", "/audit", "Read the audit log, newest first", "audit", "read", []string{"environment_id", "flag", "resource", "actor", "actor_token_id", "since", "until", "limit", "cursor"}, "", 200, "AuditPage", []int{400}},
 }
 
@@ -121,13 +122,20 @@ func (op operation) document() map[string]any {
 		ok["content"] = jsonContent(op.response)
 	}
 	responses[itoa(op.status)] = ok
-	for _, st := range append([]int{401, 403}, op.errors...) {
+	errs := op.errors
+	if op.scope != "no" {
+		errs = append([]int{401, 403}, errs...)
+	}
+	for _, st := range errs {
 		responses[itoa(st)] = map[string]any{"description": statusText[st], "content": jsonContent("Error")}
 	}
 	d := map[string]any{"summary": op.summary, "tags": []any{op.tag}, "responses": responses,
 		"description": "Needs the " + op.scope + " scope.", "operationId": op.method + pathParam.ReplaceAllString(strings.ReplaceAll(op.path, "/", "_"), "by_$1")}
 	if params != nil {
 		d["parameters"] = params
+	}
+	if op.scope == "no" {
+		d["security"] = []any{}
 	}
 	if op.request != "" {
 		content := jsonContent(op.request)
