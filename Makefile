@@ -4,7 +4,7 @@ MODULES := shared services/writer services/evaluator infra devkit
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GO_TEST_FLAGS ?= -count=1 -timeout 15m
 
-.PHONY: build test test-go dev up down lint fmt clean
+.PHONY: build test test-go js-deps dev up down lint fmt clean
 
 build: ## binaries into bin/
 	go build -o bin/writer ./services/writer/cmd/writer
@@ -12,8 +12,15 @@ build: ## binaries into bin/
 
 test: test-go ## every test: unit, integration (real Postgres + in-process NATS), compose checks
 
-test-go:
+test-go: js-deps
 	@set -e; for m in $(MODULES); do echo "== go test $$m"; (cd $$m && go test $(GO_TEST_FLAGS) ./...); done
+
+# The JavaScript SDKs devkit/e2e TestJSSDKs runs (posthog-node, OpenFeature OFREP), from the committed lockfile.
+js-deps: devkit/js/node_modules/.package-lock.json
+
+devkit/js/node_modules/.package-lock.json: devkit/js/package-lock.json
+	@if command -v npm >/dev/null; then cd devkit/js && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: TestJSSDKs will fail (HALYARD_SKIP_JS=1 skips it)" >&2; fi
 
 dev: ## the whole local cluster with a demo environment (Ctrl-C stops it)
 	go build -o bin/halyard-dev ./devkit/cmd/halyard-dev
