@@ -239,7 +239,10 @@ func adminDependencies(t *testing.T, c *cluster.Cluster, cl *admin.Client) {
 		t.Fatalf("cycle: %+v", p.Details)
 	}
 	// base cannot go while child depends on it.
-	wantError(t, cl, http.MethodDelete, flags+"/base", nil, http.StatusUnprocessableEntity, "validation_failed")
+	r := wantError(t, cl, http.MethodDelete, flags+"/base", nil, http.StatusConflict, "flag_in_use")
+	if inUse := decode[struct{ Details struct{ Flags []string } }](t, r); !slices.Equal(inUse.Details.Flags, []string{"child"}) {
+		t.Fatalf("flag_in_use details = %s", r.Body)
+	}
 	waitFlag(t, c, env.SDKKey, "u", nil, func(r *admin.FlagsResponse) error {
 		if !r.Flags["child"].Enabled {
 			return fmt.Errorf("child = %+v", r.Flags["child"])

@@ -44,7 +44,7 @@ var operations = []operation{
 	{"get", "/environments/{env_id}/flags/{key}", "Get a flag (ETag: its version)", "flags", "read", nil, "", 200, "Flag", []int{404}},
 	{"put", "/environments/{env_id}/flags/{key}", "Replace a flag's whole definition", "flags", "write", nil, "FlagDocument", 200, "Flag", []int{400, 404, 412, 413, 422}},
 	{"patch", "/environments/{env_id}/flags/{key}", "Change a flag with a JSON merge patch (RFC 7396)", "flags", "write", nil, "FlagPatch", 200, "Flag", []int{400, 404, 412, 413, 422}},
-	{"delete", "/environments/{env_id}/flags/{key}", "Soft-delete a flag (refused while another flag depends on it)", "flags", "write", nil, "", 204, "", []int{404, 412, 422}},
+	{"delete", "/environments/{env_id}/flags/{key}", "Soft-delete a flag; 409 flag_in_use lists the flags depending on it", "flags", "write", nil, "", 204, "", []int{404, 409, 412}},
 	{"post", "/environments/{env_id}/flags/{key}/restore", "Restore the most recently deleted flag with this key", "flags", "write", nil, "", 200, "Flag", []int{404, 409, 422}},
 	{"post", "/environments/{env_id}/flags/{key}/toggle", "Flip a flag's active state, or set it with {\"active\": …}", "flags", "write", nil, "Toggle", 200, "Flag", []int{400, 404, 412}},
 

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -198,6 +199,9 @@ func (db *DB) DeleteFlag(ctx context.Context, envID int64, actor Actor, key stri
 		if err := check(cur); err != nil {
 			return err
 		}
+		if err := refuseIfDependedOn(ctx, et.tx, envID, cur); err != nil {
+			return err
+		}
 		if _, err := et.tx.Exec(ctx, `UPDATE flags SET deleted = true, deleted_at = now(), version = version + 1,
 			updated_by = $2, updated_at = now() WHERE id = $1`, cur.ID, actor.Name); err != nil {
 			return err
@@ -205,6 +209,33 @@ func (db *DB) DeleteFlag(ctx context.Context, envID int64, actor Actor, key stri
 		et.record("flag.delete", "flag/"+key, cur, nil)
 		return nil
 	})
+}
+
+// FlagInUse is the detail of a refused flag deletion: the live flags that depend on it.
+type FlagInUse struct {
+	Flags []string `json:"flags"`
+}
+
+func refuseIfDependedOn(ctx context.Context, tx pgx.Tx, envID int64, target FlagRecord) error {
+	flags, err := readFlags(ctx, tx, envID)
+	if err != nil {
+		return err
+	}
+	use := FlagInUse{Flags: []string{}}
+	id := strconv.FormatInt(target.ID, 10)
+	for i := range flags {
+		found := false
+		eachFlagProperty(&flags[i], func(p *flag.Property) { found = found || (p.Type == "flag" && p.Key == id) })
+		if found && flags[i].ID != target.ID {
+			use.Flags = append(use.Flags, flags[i].Key)
+		}
+	}
+	if len(use.Flags) == 0 {
+		return nil
+	}
+	e := apperr.New(apperr.Conflict, "flag_in_use", "flags %v depend on %q; change or delete them first", use.Flags, target.Key)
+	e.Details = use
+	return e
 }
 
 // RestoreFlag brings back the most recently deleted flag with this key; it is a conflict when a live flag
