@@ -215,6 +215,8 @@ func TestDateAndSemverCorners(t *testing.T) {
 		{"naive datetime with T and minutes", "is_date_exact", `"2024-01-02T03:04"`, "2024-01-02T03:04:00Z", fixedNow, true},
 		{"space-separated RFC 3339", "is_date_exact", `"2024-01-02 03:04:05+00:00"`, "2024-01-02T03:04:05Z", fixedNow, true},
 		{"fractional unix seconds", "is_date_after", `"2024-01-01T00:00:00Z"`, "1704067200.5", fixedNow, true},
+		{"\"NaN\" parses as f64 and becomes the epoch (NaN as i64 is 0)", "is_date_exact", `"1970-01-01"`, "NaN", fixedNow, true},
+		{"\"inf\" is beyond chrono's range", "is_date_after", `"1970-01-01"`, "inf", fixedNow, false},
 		// semver
 		{"caret excludes a prerelease of a later version", "semver_caret", `"1.2.3"`, "1.3.0-beta", fixedNow, false},
 		{"caret excludes a prerelease of the same version", "semver_caret", `"1.2.3"`, "1.2.4-rc.1", fixedNow, false},

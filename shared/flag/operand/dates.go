@@ -193,7 +193,12 @@ func parseRFC3339(s string) (time.Time, bool) {
 
 // FromUnixFloat is parse_float_timestamp: floor for seconds, the fraction rounded to nanoseconds.
 func FromUnixFloat(f float64) (time.Time, bool) {
-	if f != f || math.IsInf(f, 0) || math.Abs(f) > 8.2e12 {
+	if f != f {
+		// Rust's "NaN".parse::<f64>() succeeds and NaN.floor() as i64 is 0 (saturating casts), so
+		// parse_float_timestamp gives the epoch.
+		return time.Unix(0, 0).UTC(), true
+	}
+	if math.IsInf(f, 0) || math.Abs(f) > 8.2e12 {
 		return time.Time{}, false // beyond chrono's representable range
 	}
 	sec := math.Floor(f)
