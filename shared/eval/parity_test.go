@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -243,5 +244,23 @@ func TestDateAndSemverCorners(t *testing.T) {
 				t.Errorf("enabled = %v, want %v", r.Enabled, tt.want)
 			}
 		})
+	}
+}
+
+// TestNumberRepresentation pins to_string_representation for numbers the request sent as JSON text
+// (the evaluator decodes with UseNumber): serde_json parses them into i64/u64/f64 and prints f64 with
+// ryu, so the text a string operator sees is serde's, not the sender's.
+func TestNumberRepresentation(t *testing.T) {
+	for in, want := range map[string]string{
+		"42": "42", "-7": "-7", "18446744073709551615": "18446744073709551615",
+		"3.0": "3.0", "1.50": "1.5", "1E2": "100.0", "1e+16": "1e16", "1.5e-7": "1.5e-7", "0.00001": "0.00001",
+		"-0.0": "-0.0", "18446744073709551616": "1.8446744073709552e19", "2e16": "2e16", "123456.789": "123456.789",
+	} {
+		if got := string(appendRepr(nil, json.Number(in))); got != want {
+			t.Errorf("%s: %q, want %q", in, got, want)
+		}
+	}
+	if got := string(appendRepr(nil, []any{json.Number("1.50"), json.Number("1e+16")})); got != "[1.5,1e16]" {
+		t.Errorf("list: %q", got)
 	}
 }

@@ -24,7 +24,7 @@ func appendRepr(buf []byte, v any) []byte {
 	case string:
 		return append(buf, x...)
 	case json.Number:
-		return append(buf, x...)
+		return appendNumber(buf, string(x))
 	case float64:
 		return appendFloat(buf, x)
 	case float32:
@@ -70,7 +70,11 @@ func appendFloat(buf []byte, f float64) []byte {
 	if exp >= 1e-5 && exp < 1e16 {
 		return strconv.AppendFloat(buf, f, 'f', -1, 64)
 	}
-	// ryu's scientific form: "1e-7", "1.5e20" (no '+', no zero padding).
+	return appendSci(buf, f)
+}
+
+// appendSci is ryu's scientific form: "1e-7", "1.5e20" (no '+', no zero padding).
+func appendSci(buf []byte, f float64) []byte {
 	b := strconv.AppendFloat(buf, f, 'e', -1, 64)
 	i := bytes.IndexByte(b[len(buf):], 'e') + len(buf)
 	tail := b[i+1:]
@@ -80,6 +84,49 @@ func appendFloat(buf []byte, f float64) []byte {
 	}
 	digits := strings.TrimLeft(string(tail[1:]), "0")
 	return append(append(b[:i+1], sign...), digits...)
+}
+
+// appendNumber writes a JSON number's text the way serde_json re-prints it after parsing (PostHog's
+// to_string_representation): an integer literal that fits i64 or u64 stays as written, anything else is
+// an f64 printed by ryu ("1.50" -> "1.5", "1e+16" -> "1e16", "3.0" stays "3.0", "1E2" -> "100.0").
+func appendNumber(buf []byte, s string) []byte {
+	integer := s != ""
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && !(i == 0 && c == '-') {
+			integer = false
+			break
+		}
+	}
+	if integer && s != "-" {
+		if _, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return append(buf, s...)
+		}
+		if _, err := strconv.ParseUint(s, 10, 64); err == nil {
+			return append(buf, s...)
+		}
+	}
+	f, ok := parseRustFloat(s)
+	if !ok {
+		return append(buf, s...) // not a number at all: keep the text
+	}
+	return appendRyu(buf, f)
+}
+
+// appendRyu is ryu's format64 as serde_json uses it for f64: decimal notation with at least one
+// fractional digit for 1e-5 <= |f| < 1e16, scientific ("1e16", "1.5e-7") outside it.
+func appendRyu(buf []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(buf, "null"...)
+	}
+	if a := math.Abs(f); a == 0 || (a >= 1e-5 && a < 1e16) {
+		start := len(buf)
+		buf = strconv.AppendFloat(buf, f, 'f', -1, 64)
+		if bytes.IndexByte(buf[start:], '.') < 0 {
+			buf = append(buf, ".0"...)
+		}
+		return buf
+	}
+	return appendSci(buf, f)
 }
 
 // jsonString writes lists and objects as compact JSON, keys sorted like serde_json's default map. It
@@ -119,6 +166,8 @@ func normalizeJSON(v any) any {
 		if x == math.Trunc(x) && math.Abs(x) < 1e19 {
 			return json.Number(appendFloat(nil, x))
 		}
+	case json.Number:
+		return json.Number(appendNumber(nil, string(x)))
 	}
 	return v
 }
