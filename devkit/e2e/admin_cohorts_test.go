@@ -106,6 +106,9 @@ func adminCohorts(t *testing.T, c *cluster.Cluster, cl *admin.Client) {
 
 	// Patch, with If-Match.
 	path := fmt.Sprintf("%s/%d", cohorts, pro.ID)
+	if r := call(t, cl, http.MethodGet, path, nil, http.StatusOK); r.Header.Get("ETag") != `"1"` || decode[cohortAnswer](t, r).Cohort.Name != "pro" {
+		t.Fatalf("GET cohort: ETag %s, %s", r.Header.Get("ETag"), r.Body)
+	}
 	wantError(t, cl, http.MethodPatch, path, map[string]any{"name": "x"}, http.StatusPreconditionFailed, "version_mismatch", map[string]string{"If-Match": `"9"`})
 	if got := decode[cohortAnswer](t, call(t, cl, http.MethodPatch, path, map[string]any{"description": "paying"}, http.StatusOK, map[string]string{"If-Match": `"1"`})).Cohort; got.Version != 2 {
 		t.Fatalf("patched cohort = %+v", got)

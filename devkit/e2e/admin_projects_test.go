@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,6 +53,25 @@ func adminProjectsAndKeys(t *testing.T, c *cluster.Cluster, cl *admin.Client) {
 	// Group types travel in the environment (and its snapshot).
 	call(t, cl, http.MethodPut, envPath(env.ID, "/group-types"), map[string]string{"0": "company", "1": "team"}, http.StatusOK)
 	wantError(t, cl, http.MethodPut, envPath(env.ID, "/group-types"), map[string]string{"9": "x"}, http.StatusUnprocessableEntity, "validation_failed")
+	groupFlag := map[string]any{"key": "companies", "filters": map[string]any{"aggregation_group_type_index": 0,
+		"groups": []any{map[string]any{"properties": []any{}, "rollout_percentage": 100}}}}
+	call(t, cl, http.MethodPost, envPath(env.ID, "/flags"), groupFlag, http.StatusCreated)
+	checkFor(t, 10*time.Second, 5*time.Millisecond, func() error {
+		body := fmt.Sprintf(`{"token": %q, "distinct_id": "u", "groups": {"company": "acme"}}`, env.SDKKey)
+		resp, err := httpClient.Post(c.Evaluators[0].URL()+"/flags?v=2", "application/json", strings.NewReader(body))
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		var out admin.FlagsResponse
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			return err
+		}
+		if !out.Flags["companies"].Enabled {
+			return fmt.Errorf("group flag for company acme = %+v (the snapshot lacks group types?)", out.Flags["companies"])
+		}
+		return nil
+	})
 
 	// Rotation with a grace period: both SDK keys work, then the old one is revoked.
 	waitStatus(t, c, env.SDKKey, http.StatusOK)

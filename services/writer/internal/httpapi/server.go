@@ -136,7 +136,7 @@ func (s *Server) Handler() *echo.Echo {
 	e.GET("/readyz", s.readyz)
 	e.GET("/api/v1/openapi.json", serveOpenAPI)
 
-	api := e.Group("/api/v1", s.authenticate)
+	api := e.Group("/api/v1", s.accessLog, s.authenticate)
 	for _, r := range routes {
 		limit := limitBody(MaxBodyBytes)
 		if r.upload {
@@ -145,6 +145,29 @@ func (s *Server) Handler() *echo.Echo {
 		api.Add(r.method, r.path, func(c echo.Context) error { return r.handle(s, c) }, limit, requireScope(r.scope))
 	}
 	return e
+}
+
+// accessLog logs every admin call with its caller, status and duration: changes at info level, reads at
+// debug level.
+func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		status := c.Response().Status
+		if err != nil {
+			status, _ = s.errorResponse(err)
+		}
+		level := zap.InfoLevel
+		if c.Request().Method == http.MethodGet {
+			level = zap.DebugLevel
+		}
+		if ce := s.Log.Check(level, "admin call"); ce != nil {
+			ce.Write(zap.String("method", c.Request().Method), zap.String("route", c.Path()), zap.String("uri", c.Request().RequestURI),
+				zap.Int("status", status), zap.Duration("took", time.Since(start)), zap.String("actor", actor(c).Name),
+				zap.String("environment_version", c.Response().Header().Get(HeaderEnvironmentVersion)))
+		}
+		return err
+	}
 }
 
 // limitBody refuses bodies over n bytes with 413, from the Content-Length or while reading.

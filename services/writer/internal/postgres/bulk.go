@@ -115,6 +115,7 @@ type ImportResult struct {
 func (db *DB) Import(ctx context.Context, envID int64, actor Actor, doc *Export) (ImportResult, error) {
 	var res ImportResult
 	version, err := db.inEnvironment(ctx, envID, actor, "postgres.Import", func(ctx context.Context, et *envTx) error {
+		res = ImportResult{} // a retried transaction counts from zero again
 		types := map[int]string{}
 		for k, n := range doc.GroupTypes {
 			i, err := strconv.Atoi(k)
@@ -317,7 +318,8 @@ func (db *DB) CopyFlags(ctx context.Context, from, to int64, actor Actor, keys [
 		return ImportResult{}, Invalid(missing)
 	}
 	var res ImportResult
-	res.EnvironmentVersion, err = db.inEnvironment(ctx, to, actor, "postgres.CopyFlags", func(ctx context.Context, et *envTx) error {
+	version, err := db.inEnvironment(ctx, to, actor, "postgres.CopyFlags", func(ctx context.Context, et *envTx) error {
+		res = ImportResult{} // a retried transaction counts from zero again
 		cohortIDs, err := cohortsByName(ctx, et.tx, to, src.Cohorts)
 		if err != nil {
 			return err
@@ -332,6 +334,7 @@ func (db *DB) CopyFlags(ctx context.Context, from, to int64, actor Actor, keys [
 		}
 		return upsertFlags(ctx, et, specs, cohortIDs, outside, &res)
 	})
+	res.EnvironmentVersion = version
 	return res, err
 }
 
