@@ -110,7 +110,7 @@ func (s *Server) ofrepBulk(c echo.Context) error {
 	if etagMatches(c.Request().Header.Get("If-None-Match"), etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSONCharsetUTF8, body)
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
 }
 
 // ofrepRequest authenticates (SDK key or server key, as Authorization: Bearer or X-API-Key) and reads the
@@ -298,5 +298,5 @@ func writeJSON(c echo.Context, status int, v any) error {
 	if err != nil {
 		return err
 	}
-	return c.Blob(status, echo.MIMEApplicationJSONCharsetUTF8, b)
+	return c.Blob(status, echo.MIMEApplicationJSON, b)
 }
