@@ -55,8 +55,7 @@ func adminTokens(t *testing.T, c *cluster.Cluster, boot *admin.Client) {
 	call(t, adm, http.MethodPost, flags, flagRule("by-admin", "a", "b"), http.StatusCreated)
 
 	// The audit log names the token.
-	var audit auditPage
-	audit = decode[auditPage](t, call(t, reader, http.MethodGet, fmt.Sprintf("/api/v1/audit?flag=by-writer&environment_id=%d", env.ID), nil, http.StatusOK))
+	audit := decode[auditPage](t, call(t, reader, http.MethodGet, fmt.Sprintf("/api/v1/audit?flag=by-writer&environment_id=%d", env.ID), nil, http.StatusOK))
 	if len(audit.Entries) != 1 || audit.Entries[0].Actor != "ci-writer" || audit.Entries[0].ActorTokenID == nil || *audit.Entries[0].ActorTokenID != wtok.ID {
 		t.Fatalf("audit of by-writer = %+v", audit.Entries)
 	}

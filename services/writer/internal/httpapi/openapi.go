@@ -163,5 +163,5 @@ var (
 
 func serveOpenAPI(c echo.Context) error {
 	openAPIOnce.Do(func() { openAPIJSON, _ = json.MarshalIndent(openAPIDocument(), "", "  ") })
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSONCharsetUTF8, openAPIJSON)
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, openAPIJSON)
 }
