@@ -24,7 +24,7 @@ func CompileRegex(pattern string) (*regexp.Regexp, error) {
 
 // UnicodeClasses rewrites \d \D \w \W \s \S as described above.
 func UnicodeClasses(p string) string {
-	if !strings.Contains(p, `\`) || strings.Contains(p, "-u") {
+	if !strings.Contains(p, `\`) || unicodeOff(p) {
 		return p
 	}
 	var b strings.Builder
@@ -97,4 +97,28 @@ func classFor(e byte, inClass bool) string {
 		}
 	}
 	return `\` + string(e)
+}
+
+// unicodeOff reports a flag group that clears u, such as "(?-u)" or "(?i-u:...)".
+func unicodeOff(p string) bool {
+	for i := strings.Index(p, "(?"); i >= 0; {
+		j := i + 2
+		neg := false
+		for ; j < len(p) && p[j] != ')' && p[j] != ':'; j++ {
+			switch p[j] {
+			case '-':
+				neg = true
+			case 'u':
+				if neg {
+					return true
+				}
+			}
+		}
+		next := strings.Index(p[i+2:], "(?")
+		if next < 0 {
+			break
+		}
+		i += 2 + next
+	}
+	return false
 }

@@ -26,6 +26,7 @@ func TestCompileRegex(t *testing.T) {
 		{`^\p{Greek}+$`, "αβ", true},
 		{`[[:alpha:]\d]+`, "x", true},
 		{`(?i)ÉCOLE`, "école", true},
+		{`re-use \w`, "re-use é", true}, // a '-u' outside a flag group changes nothing
 	}
 	for _, tt := range tests {
 		re, err := CompileRegex(tt.pattern)
