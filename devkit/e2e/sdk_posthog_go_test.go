@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"sync"
@@ -162,5 +165,39 @@ func TestPostHogGoLocal(t *testing.T) {
 	}
 	if st := rec.seen("/api/feature_flag/local_evaluation"); len(st) == 0 || st[0] != 200 {
 		t.Errorf("definitions requests answered %v, want 200", st)
+	}
+}
+
+// TestAnswerShapesParseInPostHogGo is the contract test of the answer shapes: every shape that carries values
+// (/flags v1 and v2, /decide v3 and v4) decodes with posthog-go's own FlagsResponse into the engine's value
+// and payload for every flag kind.
+func TestAnswerShapesParseInPostHogGo(t *testing.T) {
+	_, e := startSDKEnv(t)
+	for _, path := range []string{"/flags/?v=1", "/flags/?v=2", "/flags/", "/decide/?v=3", "/decide/?v=4"} {
+		for _, c := range sdkCases(8) {
+			body, _ := json.Marshal(map[string]any{"token": e.SDKKey, "distinct_id": c.DistinctID,
+				"person_properties": c.Person, "groups": c.Groups, "group_properties": c.GroupProperties})
+			resp, err := httpClient.Post(e.URL+path, "application/json", bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var got posthog.FlagsResponse
+			if err := json.Unmarshal(data, &got); err != nil || resp.StatusCode != 200 {
+				t.Fatalf("%s: %d %v: %s", path, resp.StatusCode, err, data)
+			}
+			if got.RequestId == "" {
+				t.Errorf("%s: no requestId", path)
+			}
+			want := e.want(c)
+			gotValues, gotPayloads := map[string]sdkWant{}, got.FeatureFlagPayloads
+			for k, v := range got.FeatureFlags {
+				gotValues[k] = sdkWant{Value: v, Payload: gotPayloads[k]}
+			}
+			if d := cmp.Diff(want, gotValues); d != "" {
+				t.Errorf("%s %s: posthog-go's parse differs from the engine (-engine +sdk):\n%s", path, c.DistinctID, d)
+			}
+		}
 	}
 }
