@@ -260,6 +260,9 @@ func TestNumberRepresentation(t *testing.T) {
 			t.Errorf("%s: %q, want %q", in, got, want)
 		}
 	}
+	if got := SerdeNumber("1e3"); got != "1000.0" {
+		t.Errorf("SerdeNumber(1e3) = %q", got)
+	}
 	if got := string(appendRepr(nil, []any{json.Number("1.50"), json.Number("1e+16")})); got != "[1.5,1e16]" {
 		t.Errorf("list: %q", got)
 	}

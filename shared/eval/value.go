@@ -344,3 +344,8 @@ func looksNumeric(s string) bool {
 	}
 	return digits
 }
+
+// SerdeNumber returns the text serde_json prints for the JSON number s, which is what PostHog hashes for
+// a numeric group key (hashed_identifier: Value::Number(n) => n.to_string()) and what its string operators
+// see: "42" stays "42", "42.0" stays "42.0", "1e3" becomes "1000.0".
+func SerdeNumber(s string) string { return string(appendNumber(nil, s)) }
