@@ -77,6 +77,12 @@ func adminCohorts(t *testing.T, c *cluster.Cluster, cl *admin.Client) {
 		t.Fatalf("after the 100k upload: %+v", got)
 	}
 	enabledFor(t, c, env.SDKKey, "vip-only", map[string]bool{"member-099999": true, "u9": false})
+	// Members beyond what a snapshot can carry are refused, and change nothing.
+	var huge strings.Builder
+	for i := range 220_000 {
+		fmt.Fprintf(&huge, "a-rather-long-member-id-%09d\n", i)
+	}
+	wantError(t, cl, http.MethodPost, members, admin.Raw{ContentType: "text/csv", Data: []byte(huge.String())}, http.StatusUnprocessableEntity, "cohorts_too_large")
 	page := decode[struct {
 		Members    []string
 		NextCursor *string `json:"next_cursor"`

@@ -131,6 +131,9 @@ func (db *DB) Import(ctx context.Context, envID int64, actor Actor, doc *Export)
 		if err != nil {
 			return err
 		}
+		if err := checkMemberBudget(ctx, et.tx, envID); err != nil {
+			return err
+		}
 		specs := make([]FlagSpec, len(doc.Flags))
 		for i, f := range doc.Flags {
 			specs[i] = f.Spec()

@@ -85,6 +85,9 @@ func (db *DB) CreateCohort(ctx context.Context, envID int64, actor Actor, spec C
 		if err := addMembers(ctx, et.tx, id, members, true); err != nil {
 			return err
 		}
+		if err := checkMemberBudget(ctx, et.tx, envID); err != nil {
+			return err
+		}
 		if rec, err = getCohort(ctx, et.tx, envID, id, ""); err != nil {
 			return err
 		}
@@ -168,6 +171,9 @@ func (db *DB) SetMembers(ctx context.Context, envID int64, actor Actor, id int64
 		if err := addMembers(ctx, et.tx, id, members, replace); err != nil {
 			return err
 		}
+		if err := checkMemberBudget(ctx, et.tx, envID); err != nil {
+			return err
+		}
 		if _, err := et.tx.Exec(ctx, `UPDATE cohorts SET version = version + 1, updated_by = $2, updated_at = now() WHERE id = $1`, id, actor.Name); err != nil {
 			return err
 		}
@@ -221,6 +227,26 @@ func dedupe(in []string) []string {
 		}
 	}
 	return out[:n]
+}
+
+// MaxMemberBytes bounds the static cohort members of one environment, as they weigh in its snapshot (the id
+// plus msgpack's string header). Snapshots travel as one NATS message (8 MiB in Halyard's NATS config) until
+// chunked snapshots exist; this keeps room for the flags. About 300,000 members of 20 characters fit.
+const MaxMemberBytes = 6 << 20
+
+// checkMemberBudget refuses a change that makes the environment's static members too big for its snapshot.
+func checkMemberBudget(ctx context.Context, tx pgx.Tx, envID int64) error {
+	var total int64
+	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(octet_length(m.member) + 2), 0) FROM cohort_members m
+		JOIN cohorts c ON c.id = m.cohort_id WHERE c.environment_id = $1`, envID).Scan(&total); err != nil {
+		return err
+	}
+	if total > MaxMemberBytes {
+		e := apperr.New(apperr.Invalid, "cohorts_too_large", "the environment's static cohort members would take %d bytes of its snapshot; the limit is %d", total, MaxMemberBytes)
+		e.Details = []flag.Problem{{Path: "members", Message: e.Message}}
+		return e
+	}
+	return nil
 }
 
 // ListMembers returns up to limit members after the given one, in order.
