@@ -20,13 +20,15 @@ type Config struct {
 	OutDir    string // where benchmarks.md and benchmarks.json go (BENCH_OUT, default <root>/docs)
 	Quick     bool
 	Source    string          // BENCH_SOURCE: "head" (default: build a clean export of HEAD) or "worktree"
+	SourceDir string          // BENCH_SOURCE_DIR: an export of HEAD already made (by the driver that re-executed itself from it)
 	Scenarios map[string]bool // BENCH_SCENARIOS=1,2,4: only these (default all)
 
 	Wrk          WrkSettings   // BENCH_WRK_DURATION (15s), BENCH_WRK_WARMUP (5s); -t2 -c64 fixed by the issue
+	CeilingWarm  time.Duration // BENCH_CEILING_WARMUP (2s): warm-up of the ceiling run paired with each load
 	OpenDuration time.Duration // BENCH_OPEN_DURATION (10s): each open-loop run
 	Rate1        float64       // BENCH_RATE_1 (4000/s): open-loop rate of scenario 1
-	Rate2        float64       // BENCH_RATE_2 (2000/s): scenario 2, and the background load of scenario 4
-	Rate3        float64       // BENCH_RATE_3 (200/s): scenario 3
+	Rate2        float64       // BENCH_RATE_2 (1000/s): scenario 2, and the background load of scenario 4
+	Rate3        float64       // BENCH_RATE_3 (100/s): scenario 3
 
 	PropChanges    int           // BENCH_PROP_CHANGES (500)
 	ColdEnvs       int           // BENCH_COLD_ENVS (100)
@@ -65,11 +67,13 @@ func FromEnv() (Config, error) {
 	}
 	c.OutDir = os.Getenv("BENCH_OUT")
 	c.Source = envOr("BENCH_SOURCE", "head")
+	c.SourceDir = os.Getenv("BENCH_SOURCE_DIR")
 	c.Wrk = WrkSettings{Threads: 2, Conns: 64, Duration: dur("BENCH_WRK_DURATION", q("15s", "3s")), Warmup: dur("BENCH_WRK_WARMUP", q("5s", "1s"))}
+	c.CeilingWarm = dur("BENCH_CEILING_WARMUP", q("2s", "1s"))
 	c.OpenDuration = dur("BENCH_OPEN_DURATION", q("10s", "2s"))
 	c.Rate1 = num("BENCH_RATE_1", "4000")
-	c.Rate2 = num("BENCH_RATE_2", "2000")
-	c.Rate3 = num("BENCH_RATE_3", "200")
+	c.Rate2 = num("BENCH_RATE_2", "1000")
+	c.Rate3 = num("BENCH_RATE_3", "100")
 	c.PropChanges = int(num("BENCH_PROP_CHANGES", q("500", "40")))
 	c.ColdEnvs = int(num("BENCH_COLD_ENVS", q("100", "20")))
 	c.ColdFlags = int(num("BENCH_COLD_FLAGS", "1000"))

@@ -167,10 +167,10 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			p("| %s | %s | %s | %s | %s |\n", s.ID, t.What, t.Goal, t.Measured, yesNo(t.Met))
 		}
 	}
-	p("\n## Reference ceiling\n\nA minimal `net/http` handler (`halyard-bench ceiling`, its own process) that decodes the same JSON\n")
-	p("body into a `map[string]any` and writes a small JSON answer. Every HTTP figure below is also given as a\n")
-	p("ratio to the ceiling run with the same tool and settings (throughput: share of the ceiling; latency: times\n")
-	p("the ceiling's).\n\n")
+	p("\n## Reference ceiling\n\nA minimal `net/http` handler (`halyard-bench ceiling`, its own process) that decodes a /flags?v=2 JSON\n")
+	p("body into a `map[string]any` and writes a small JSON answer. It runs *right before each load* with the same\n")
+	p("tool and settings, and every HTTP figure is also given as a ratio to its paired ceiling run (throughput:\n")
+	p("share of the ceiling; latency: times the ceiling's), so both see the same machine.\n\n")
 	loadTable(&b, r.Ceiling, false)
 	for _, s := range r.Scenarios {
 		p("\n## %s. %s\n\n", s.ID, s.Title)

@@ -112,10 +112,10 @@ func TestParseWrk(t *testing.T) {
 
 func TestClassifyAndPerfLine(t *testing.T) {
 	for sym, want := range map[string]string{
-		"encoding/json.structEncoder.encode": "encoding/json (request decode, response encode, reflection, key sorting)",
-		"runtime.scanobject":                 "garbage collection",
-		"runtime.mallocgcSmallScanNoHeader":  "allocation",
-		"[kernel] tcp_sendmsg_locked":        "kernel (TCP, syscalls, scheduling)",
+		"encoding/json.structEncoder.encode":                                 "encoding/json (request decode, response encode, reflection, key sorting)",
+		"runtime.scanobject":                                                 "garbage collection",
+		"runtime.mallocgcSmallScanNoHeader":                                  "allocation",
+		"[kernel] tcp_sendmsg_locked":                                        "kernel (TCP, syscalls, scheduling)",
 		"github.com/halyard-flags/halyard/shared/eval.(*Engine).EvaluateAll": "evaluation engine (sha1, matching)",
 	} {
 		if got := classify(sym); got != want {

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -82,7 +83,6 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Report, error) {
 		r.logf("scenario %s: %s %s", s.id, sc.Status, sc.Note)
 		r.Report.Scenarios = append(r.Report.Scenarios, sc)
 	}
-	r.measureCeiling(ctx)
 	sortScenarios(r.Report.Scenarios)
 	r.Report.AddRatios()
 	r.finishTargets()
@@ -124,16 +124,24 @@ func (r *Runner) sourceTree(ctx context.Context) (string, error) {
 	if r.Cfg.Source == "worktree" {
 		return r.Cfg.Root, nil
 	}
+	if r.Cfg.SourceDir != "" {
+		return r.Cfg.SourceDir, nil
+	}
 	dir := filepath.Join(r.Cfg.WorkDir, "src")
+	return dir, ExportHEAD(ctx, r.Cfg.Root, dir)
+}
+
+// ExportHEAD writes the tree of the repository's HEAD commit into dir.
+func ExportHEAD(ctx context.Context, root, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
+		return err
 	}
-	cmd := exec.CommandContext(ctx, "sh", "-c", "git archive --format=tar HEAD | tar -x -C "+dir)
-	cmd.Dir = r.Cfg.Root
+	cmd := exec.CommandContext(ctx, "sh", "-c", "git archive --format=tar HEAD | tar -x -C \""+dir+"\"")
+	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("export HEAD: %w: %s", err, out)
+		return fmt.Errorf("export HEAD: %w: %s", err, out)
 	}
-	return dir, nil
+	return nil
 }
 
 func pgDescription(o cluster.Options) string {
@@ -177,7 +185,7 @@ func (r *Runner) seed(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("create environment %s: %w", s.name, err)
 		}
-		if err := r.createFlags(ctx, env.ID, s.flags); err != nil {
+		if err := r.loadFlags(ctx, env.ID, s.flags); err != nil {
 			return fmt.Errorf("environment %s: %w", s.name, err)
 		}
 		if err := r.waitServed(ctx, env.SDKKey, len(s.flags), 60*time.Second); err != nil {
@@ -187,6 +195,29 @@ func (r *Runner) seed(ctx context.Context) error {
 		r.logf("environment %s: %d flags created and served by every evaluator in %s", s.name, len(s.flags), time.Since(t0).Round(time.Millisecond))
 	}
 	return nil
+}
+
+// loadFlags loads a large set with one import call (one transaction, one version) when the writer has the
+// import endpoint, and otherwise, or for small sets, creates the flags one by one.
+func (r *Runner) loadFlags(ctx context.Context, envID int64, flags []map[string]any) error {
+	if len(flags) < 100 {
+		return r.createFlags(ctx, envID, flags)
+	}
+	docs := make([]map[string]any, len(flags))
+	for i, f := range flags {
+		d := map[string]any{"active": true}
+		for k, v := range f {
+			d[k] = v
+		}
+		docs[i] = d
+	}
+	_, err := r.Admin.Do(ctx, http.MethodPost, fmt.Sprintf("/api/v1/environments/%d/import", envID), map[string]any{"flags": docs}, nil)
+	var ae *admin.Error
+	if errors.As(err, &ae) && (ae.Status == http.StatusNotFound || ae.Status == http.StatusMethodNotAllowed) {
+		r.logf("no import endpoint (%v): creating %d flags one by one", err, len(flags))
+		return r.createFlags(ctx, envID, flags)
+	}
+	return err
 }
 
 // createFlags creates flags with a few concurrent admin clients.

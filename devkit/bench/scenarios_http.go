@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -28,35 +27,11 @@ func (r *Runner) startCeiling(ctx context.Context) (func(), error) {
 	return stop, nil
 }
 
-// measureCeiling runs the ceiling with wrk and with the open-loop generator at every rate a scenario used.
-func (r *Runner) measureCeiling(ctx context.Context) {
-	req := Request{Method: http.MethodPost, URL: "http://" + r.ceilingAddr + "/flags?v=2",
+// ceilingRequest is the request the ceiling gets: the /flags?v=2 bodies of scenario 2 (the same size and shape
+// of JSON as every scenario's body), at the same path.
+func (r *Runner) ceilingRequest() Request {
+	return Request{Method: http.MethodPost, URL: "http://" + r.ceilingAddr + "/flags?v=2",
 		Header: map[string]string{"Content-Type": "application/json"}, Bodies: r.ceilingBody}
-	keys := map[string]bool{}
-	for _, s := range r.Report.Scenarios {
-		for _, l := range s.Loads {
-			keys[l.Key] = true
-		}
-	}
-	if len(keys) == 0 {
-		return
-	}
-	r.logf("ceiling: %s", r.Cfg.Wrk)
-	if l, _, err := RunWrk(ctx, scriptDir(r.Cfg), "ceiling", req, r.Cfg.Wrk); err == nil {
-		l.Name = "ceiling"
-		r.Report.Ceiling = append(r.Report.Ceiling, l)
-	} else {
-		r.logf("ceiling wrk: %v", err)
-	}
-	var rates []float64
-	for _, rate := range []float64{r.Cfg.Rate1, r.Cfg.Rate2, r.Cfg.Rate3} {
-		s := OpenSettings{Rate: rate, Duration: r.Cfg.OpenDuration}
-		if keys[s.String()] && !slices.Contains(rates, rate) {
-			rates = append(rates, rate)
-			r.logf("ceiling: %s", s)
-			r.Report.Ceiling = append(r.Report.Ceiling, RunOpen(ctx, "ceiling", req, s))
-		}
-	}
 }
 
 // probe sends one request and reports whether the endpoint exists; a route the evaluator does not have yet
@@ -88,6 +63,17 @@ func (r *Runner) probe(ctx context.Context, req Request) (ok bool, why string) {
 
 // drive runs wrk (with a perf profile of evaluator 1 when enabled) and the open-loop generator on req.
 func (r *Runner) drive(ctx context.Context, name string, req Request, rate float64) ([]Load, *Profile, error) {
+	// The ceiling runs right before each load with the same tool and settings, so both see the same machine:
+	// other engineers' builds and tests come and go on these cores within minutes.
+	cw := r.Cfg.Wrk
+	cw.Warmup = r.Cfg.CeilingWarm
+	r.logf("%s: ceiling first, %s", name, cw)
+	if cl, _, err := RunWrk(ctx, scriptDir(r.Cfg), "ceiling", r.ceilingRequest(), cw); err == nil {
+		cl.Name, cl.Key = "ceiling paired with "+name, cl.Key+" | "+name
+		r.Report.Ceiling = append(r.Report.Ceiling, cl)
+	} else {
+		r.logf("ceiling: %v", err)
+	}
 	var wait func() (*Profile, error)
 	if r.Cfg.Profile && perfAvailable() {
 		ev := r.Cluster.Evaluators[0]
@@ -99,6 +85,7 @@ func (r *Runner) drive(ctx context.Context, name string, req Request, rate float
 	}
 	r.logf("%s: %s after a %s warm-up", name, r.Cfg.Wrk, r.Cfg.Wrk.Warmup)
 	wl, _, err := RunWrk(ctx, scriptDir(r.Cfg), name, req, r.Cfg.Wrk)
+	wl.Key += " | " + name
 	var prof *Profile
 	if wait != nil {
 		var perr error
@@ -110,8 +97,13 @@ func (r *Runner) drive(ctx context.Context, name string, req Request, rate float
 		return nil, prof, err
 	}
 	os := OpenSettings{Rate: rate, Duration: r.Cfg.OpenDuration}
+	r.logf("%s: ceiling first, %s", name, os)
+	cl := RunOpen(ctx, "ceiling paired with "+name, r.ceilingRequest(), os)
+	cl.Key += " | " + name
+	r.Report.Ceiling = append(r.Report.Ceiling, cl)
 	r.logf("%s: %s", name, os)
 	ol := RunOpen(ctx, name, req, os)
+	ol.Key += " | " + name
 	return []Load{wl, ol}, prof, nil
 }
 

@@ -43,6 +43,9 @@ func run(ctx context.Context) error {
 	if cfg.OutDir == "" {
 		cfg.OutDir = filepath.Join(cfg.Root, "docs")
 	}
+	if cfg.Source == "head" && cfg.SourceDir == "" {
+		return fromHEAD(ctx, cfg.Root)
+	}
 	if _, err := exec.LookPath("wrk"); err != nil {
 		return fmt.Errorf("wrk is not installed (Debian: apt-get install -y wrk; `make bench` installs it when it can)")
 	}
@@ -59,6 +62,30 @@ func run(ctx context.Context) error {
 	}
 	fmt.Fprintf(os.Stderr, "halyard-bench: wrote %s and %s\n", filepath.Join(cfg.OutDir, "benchmarks.md"), filepath.Join(cfg.OutDir, "benchmarks.json"))
 	return err
+}
+
+// fromHEAD exports HEAD, builds this command from the export and runs it there, so the cluster's binaries
+// and the in-process measurements (snapshot codec, engine) are all exactly the reported commit, whatever
+// other engineers have uncommitted in the work tree.
+func fromHEAD(ctx context.Context, root string) error {
+	dir, err := os.MkdirTemp("", "halyard-bench-src-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if err := bench.ExportHEAD(ctx, root, dir); err != nil {
+		return err
+	}
+	bin := filepath.Join(dir, "halyard-bench")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./devkit/cmd/halyard-bench")
+	build.Dir = dir
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("build halyard-bench from HEAD: %w\n%s", err, out)
+	}
+	cmd := exec.CommandContext(ctx, bin)
+	cmd.Env = append(os.Environ(), "BENCH_SOURCE_DIR="+dir)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	return cmd.Run()
 }
 
 func write(dir string, rep *bench.Report) error {
