@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/halyard-flags/halyard/devkit/admin"
@@ -121,6 +122,9 @@ func adminBulk(t *testing.T, c *cluster.Cluster, cl *admin.Client) {
 	wantError(t, cl, http.MethodPost, envPath(other.ID, "/import"), admin.Raw{ContentType: "application/json", Data: []byte(dangling)}, http.StatusUnprocessableEntity, "validation_failed")
 	wantError(t, cl, http.MethodPost, envPath(other.ID, "/import"), map[string]any{"format": "halyard-export/v1", "flags": []any{}, "extra": 1}, http.StatusBadRequest, "unknown_field")
 	wantError(t, cl, http.MethodPost, envPath(other.ID, "/import"), map[string]any{"format": "v9"}, http.StatusUnprocessableEntity, "validation_failed")
+	fat := map[string]any{"format": "halyard-export/v1", "flags": []any{map[string]any{"id": 1, "key": "fat",
+		"description": strings.Repeat("x", 7<<20), "filters": map[string]any{"groups": []any{}}}}}
+	wantError(t, cl, http.MethodPost, envPath(other.ID, "/import"), fat, http.StatusUnprocessableEntity, "snapshot_too_large")
 	if after := decode[envDetail](t, call(t, cl, http.MethodGet, envPath(other.ID, ""), nil, http.StatusOK)).Version; after != before {
 		t.Fatalf("refused imports moved the version from %d to %d", before, after)
 	}

@@ -79,8 +79,9 @@ func adminCohorts(t *testing.T, c *cluster.Cluster, cl *admin.Client) {
 	enabledFor(t, c, env.SDKKey, "vip-only", map[string]bool{"member-099999": true, "u9": false})
 	// Members beyond what a snapshot can carry are refused, and change nothing.
 	var huge strings.Builder
-	for i := range 220_000 {
-		fmt.Fprintf(&huge, "a-rather-long-member-id-%09d\n", i)
+	long := strings.Repeat("x", 380)
+	for i := range 16_000 {
+		fmt.Fprintf(&huge, "%s-%09d\n", long, i)
 	}
 	wantError(t, cl, http.MethodPost, members, admin.Raw{ContentType: "text/csv", Data: []byte(huge.String())}, http.StatusUnprocessableEntity, "cohorts_too_large")
 	page := decode[struct {

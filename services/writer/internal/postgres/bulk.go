@@ -131,14 +131,14 @@ func (db *DB) Import(ctx context.Context, envID int64, actor Actor, doc *Export)
 		if err != nil {
 			return err
 		}
-		if err := checkMemberBudget(ctx, et.tx, envID); err != nil {
-			return err
-		}
 		specs := make([]FlagSpec, len(doc.Flags))
 		for i, f := range doc.Flags {
 			specs[i] = f.Spec()
 		}
-		return upsertFlags(ctx, et, specs, cohortIDs, nil, &res)
+		if err := upsertFlags(ctx, et, specs, cohortIDs, nil, &res); err != nil {
+			return err
+		}
+		return checkSnapshotBudget(ctx, et.tx, envID)
 	})
 	res.EnvironmentVersion = version
 	return res, err
@@ -335,7 +335,10 @@ func (db *DB) CopyFlags(ctx context.Context, from, to int64, actor Actor, keys [
 			}
 			return dst, true
 		}
-		return upsertFlags(ctx, et, specs, cohortIDs, outside, &res)
+		if err := upsertFlags(ctx, et, specs, cohortIDs, outside, &res); err != nil {
+			return err
+		}
+		return checkSnapshotBudget(ctx, et.tx, to)
 	})
 	res.EnvironmentVersion = version
 	return res, err

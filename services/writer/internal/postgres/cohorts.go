@@ -85,7 +85,7 @@ func (db *DB) CreateCohort(ctx context.Context, envID int64, actor Actor, spec C
 		if err := addMembers(ctx, et.tx, id, members, true); err != nil {
 			return err
 		}
-		if err := checkMemberBudget(ctx, et.tx, envID); err != nil {
+		if err := checkSnapshotBudget(ctx, et.tx, envID); err != nil {
 			return err
 		}
 		if rec, err = getCohort(ctx, et.tx, envID, id, ""); err != nil {
@@ -171,7 +171,7 @@ func (db *DB) SetMembers(ctx context.Context, envID int64, actor Actor, id int64
 		if err := addMembers(ctx, et.tx, id, members, replace); err != nil {
 			return err
 		}
-		if err := checkMemberBudget(ctx, et.tx, envID); err != nil {
+		if err := checkSnapshotBudget(ctx, et.tx, envID); err != nil {
 			return err
 		}
 		if _, err := et.tx.Exec(ctx, `UPDATE cohorts SET version = version + 1, updated_by = $2, updated_at = now() WHERE id = $1`, id, actor.Name); err != nil {
@@ -234,8 +234,10 @@ func dedupe(in []string) []string {
 // chunked snapshots exist; this keeps room for the flags. About 300,000 members of 20 characters fit.
 const MaxMemberBytes = 6 << 20
 
-// checkMemberBudget refuses a change that makes the environment's static members too big for its snapshot.
-func checkMemberBudget(ctx context.Context, tx pgx.Tx, envID int64) error {
+// checkSnapshotBudget refuses a change that makes the environment's static members, or its whole snapshot,
+// too big to publish. Bulk changes (member uploads, imports, copies) check it; a single flag is bounded by the
+// 1 MiB request body.
+func checkSnapshotBudget(ctx context.Context, tx pgx.Tx, envID int64) error {
 	var total int64
 	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(octet_length(m.member) + 2), 0) FROM cohort_members m
 		JOIN cohorts c ON c.id = m.cohort_id WHERE c.environment_id = $1`, envID).Scan(&total); err != nil {
@@ -246,8 +248,24 @@ func checkMemberBudget(ctx context.Context, tx pgx.Tx, envID int64) error {
 		e.Details = []flag.Problem{{Path: "members", Message: e.Message}}
 		return e
 	}
+	var defs int64
+	if err := tx.QueryRow(ctx, `SELECT (SELECT coalesce(sum(octet_length(key) + octet_length(name) + octet_length(description)
+		+ octet_length(filters::text) + 64), 0) FROM flags WHERE environment_id = $1 AND NOT deleted)
+		+ (SELECT coalesce(sum(octet_length(name) + coalesce(octet_length(filters::text), 0) + 32), 0) FROM cohorts WHERE environment_id = $1)`,
+		envID).Scan(&defs); err != nil {
+		return err
+	}
+	if total+defs > MaxSnapshotBytes {
+		e := apperr.New(apperr.Invalid, "snapshot_too_large", "the environment's definitions would take about %d bytes; a snapshot carries at most %d", total+defs, MaxSnapshotBytes)
+		e.Details = []flag.Problem{{Path: "", Message: e.Message}}
+		return e
+	}
 	return nil
 }
+
+// MaxSnapshotBytes bounds the estimated size of an environment's snapshot (flags and cohorts as JSON, which
+// is larger than their msgpack form), under NATS's 8 MiB message limit.
+const MaxSnapshotBytes = 7 << 20
 
 // ListMembers returns up to limit members after the given one, in order.
 func (db *DB) ListMembers(ctx context.Context, envID, id int64, after string, limit int) ([]string, error) {
