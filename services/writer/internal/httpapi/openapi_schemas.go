@@ -3,12 +3,34 @@ package httpapi
 // Schemas of the OpenAPI description. Flag filters follow PostHog's shape and are described loosely.
 
 func obj(props map[string]any, required ...string) map[string]any {
-	o := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	o := map[string]any{"type": "object", "properties": props}
 	if len(required) > 0 {
 		o["required"] = required
 	}
 	return o
 }
+
+// input is a request body: unknown fields are refused with 400.
+func input(props map[string]any, required ...string) map[string]any {
+	o := obj(props, required...)
+	o["additionalProperties"] = false
+	return o
+}
+
+func merged(a, b map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
+
+var flagFields = map[string]any{"key": map[string]any{"type": "string", "pattern": "^[A-Za-z0-9_-]{1,200}$", "description": "required on POST; on PUT it may be left out"},
+	"name": str, "description": str, "tags": arr(str), "filters": ref("Filters"), "active": map[string]any{"type": "boolean", "default": true},
+	"ensure_experience_continuity": boolean, "bucketing_identifier": map[string]any{"type": "string", "enum": []any{"distinct_id", "device_id"}}}
 
 func ref(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
 func arr(items any) map[string]any   { return map[string]any{"type": "array", "items": items} }
@@ -26,8 +48,8 @@ var (
 var schemas = map[string]any{
 	"Error": map[string]any{"type": "object", "properties": map[string]any{"code": str, "message": str,
 		"details": map[string]any{"description": "for validation_failed: [{path, message, flag?}]; for cohort_in_use: {flags, cohorts}"}}},
-	"Name":         obj(map[string]any{"name": str}, "name"),
-	"TokenRequest": obj(map[string]any{"name": str, "scopes": arr(map[string]any{"type": "string", "enum": []any{"read", "write", "admin"}}), "expires_at": nullTime}, "name", "scopes"),
+	"Name":         input(map[string]any{"name": str}, "name"),
+	"TokenRequest": input(map[string]any{"name": str, "scopes": arr(map[string]any{"type": "string", "enum": []any{"read", "write", "admin"}}), "expires_at": nullTime}, "name", "scopes"),
 	"Token": map[string]any{"type": "object", "properties": map[string]any{"id": integer, "name": str, "scopes": arr(str),
 		"created_by": str, "created_at": dateTime, "expires_at": nullTime, "revoked_at": nullTime}},
 	"TokenCreated": map[string]any{"allOf": []any{ref("Token"), map[string]any{"type": "object", "properties": map[string]any{"token": map[string]any{"type": "string", "description": "hly_<id>_<secret>, shown once"}}}}},
@@ -41,22 +63,19 @@ var schemas = map[string]any{
 		"value": map[string]any{"type": "string", "description": "SDK keys always; server keys only when just created"}, "created_at": dateTime, "expires_at": nullTime}),
 	"EnvironmentDetail": map[string]any{"allOf": []any{ref("Environment"), map[string]any{"type": "object", "properties": map[string]any{
 		"keys": arr(ref("Key")), "group_types": ref("GroupTypes")}}}},
-	"RotateKey":     obj(map[string]any{"kind": map[string]any{"type": "string", "enum": []any{"sdk", "server"}}, "grace_seconds": map[string]any{"type": "integer", "minimum": 0, "maximum": 7776000}}, "kind"),
+	"RotateKey":     input(map[string]any{"kind": map[string]any{"type": "string", "enum": []any{"sdk", "server"}}, "grace_seconds": map[string]any{"type": "integer", "minimum": 0, "maximum": 7776000}}, "kind"),
 	"KeyRotated":    obj(map[string]any{"key": ref("Key"), "environment_version": integer}),
 	"GroupTypes":    map[string]any{"type": "object", "description": "\"0\" to \"4\" → group type name", "additionalProperties": str},
 	"GroupTypesSet": obj(map[string]any{"group_types": ref("GroupTypes"), "environment_version": integer}),
 	"Filters": map[string]any{"type": "object", "description": "PostHog's filters: groups, multivariate, payloads, aggregation_group_type_index, holdout, super_groups, feature_enrollment",
 		"properties": map[string]any{"groups": arr(map[string]any{"type": "object"})}},
-	"FlagDocument": obj(map[string]any{"key": map[string]any{"type": "string", "pattern": "^[A-Za-z0-9_-]{1,200}$"}, "name": str, "description": str,
-		"tags": arr(str), "filters": ref("Filters"), "active": boolean, "ensure_experience_continuity": boolean,
-		"bucketing_identifier": map[string]any{"type": "string", "enum": []any{"distinct_id", "device_id"}}}, "key"),
-	"FlagPatch": map[string]any{"type": "object", "description": "RFC 7396 merge patch of a FlagDocument (null removes a member)"},
-	"Flag": map[string]any{"allOf": []any{ref("FlagDocument"), map[string]any{"type": "object", "properties": map[string]any{
-		"id": integer, "environment_id": integer, "version": integer, "deleted": boolean, "created_by": str, "updated_by": str,
-		"created_at": dateTime, "updated_at": dateTime, "deleted_at": nullTime, "environment_version": integer}}}},
+	"FlagDocument": input(flagFields),
+	"FlagPatch":    map[string]any{"type": "object", "description": "RFC 7396 merge patch of a FlagDocument (null removes a member)"},
+	"Flag": obj(merged(flagFields, map[string]any{"id": integer, "environment_id": integer, "version": integer, "deleted": boolean,
+		"created_by": str, "updated_by": str, "created_at": dateTime, "updated_at": dateTime, "deleted_at": nullTime, "environment_version": integer})),
 	"FlagPage":       obj(map[string]any{"flags": arr(ref("Flag")), "next_cursor": cursorT, "environment_version": integer}),
-	"Toggle":         obj(map[string]any{"active": boolean}),
-	"CohortDocument": obj(map[string]any{"name": str, "description": str, "is_static": boolean, "filters": map[string]any{"type": "object", "description": "{\"properties\": {\"type\": \"OR\", \"values\": [...]}} (property cohorts)"}, "members": arr(str)}, "name"),
+	"Toggle":         input(map[string]any{"active": boolean}),
+	"CohortDocument": input(map[string]any{"name": str, "description": str, "is_static": boolean, "filters": map[string]any{"type": "object", "description": "{\"properties\": {\"type\": \"OR\", \"values\": [...]}} (property cohorts)"}, "members": arr(str)}, "name"),
 	"CohortPatch":    map[string]any{"type": "object", "description": "RFC 7396 merge patch of name, description, filters"},
 	"Cohort": obj(map[string]any{"id": integer, "environment_id": integer, "name": str, "description": str, "is_static": boolean,
 		"filters": anyJSON, "member_count": integer, "version": integer, "created_by": str, "updated_by": str, "created_at": dateTime, "updated_at": dateTime}),
@@ -72,7 +91,7 @@ var schemas = map[string]any{
 	"Import": map[string]any{"oneOf": []any{ref("Export"), map[string]any{"type": "object", "description": "PostHog local-evaluation payload",
 		"properties": map[string]any{"flags": arr(map[string]any{"type": "object"}), "group_type_mapping": ref("GroupTypes"), "cohorts": map[string]any{"type": "object"}}}}},
 	"ImportResult": obj(map[string]any{"environment_version": integer, "flags_created": integer, "flags_updated": integer, "cohorts_created": integer, "cohorts_updated": integer}),
-	"CopyFlags":    obj(map[string]any{"target_environment_id": integer, "keys": arr(str)}, "target_environment_id", "keys"),
+	"CopyFlags":    input(map[string]any{"target_environment_id": integer, "keys": arr(str)}, "target_environment_id", "keys"),
 	"AuditEntry": obj(map[string]any{"id": integer, "environment_id": map[string]any{"type": "integer", "nullable": true},
 		"environment_version": map[string]any{"type": "integer", "nullable": true}, "actor": str, "actor_token_id": map[string]any{"type": "integer", "nullable": true},
 		"action": str, "resource": str, "before": anyJSON, "after": anyJSON, "created_at": dateTime}),
