@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/halyard-flags/halyard/shared/apperr"
+	"github.com/halyard-flags/halyard/shared/eval"
 )
 
 // flagsRequest is PostHog's /flags (and /decide) request body. PostHog accepts the project token as "token",
@@ -121,11 +122,11 @@ func gunzip(body []byte) ([]byte, error) {
 
 func parseWithFallbacks(raw []byte) (*flagsRequest, error) {
 	var r flagsRequest
-	if err := json.Unmarshal(raw, &r); err == nil {
+	if err := unmarshalNumbers(raw, &r); err == nil {
 		return &r, nil
 	}
 	if dec, err := decodeBase64(string(raw)); err == nil {
-		if err := json.Unmarshal(dec, &r); err == nil {
+		if err := unmarshalNumbers(dec, &r); err == nil {
 			return &r, nil
 		}
 	}
@@ -158,13 +159,36 @@ func decodeForm(body []byte) (*flagsRequest, error) {
 		return nil, decodeError("the form data is not base64")
 	}
 	var r flagsRequest
-	if err := json.Unmarshal(bytes.ToValidUTF8(dec, []byte("\uFFFD")), &r); err != nil {
+	if err := unmarshalNumbers(bytes.ToValidUTF8(dec, []byte("\uFFFD")), &r); err != nil {
 		return nil, decodeError("the form data is not valid JSON")
 	}
 	return &r, nil
 }
 
-// stringify turns a JSON distinct id or group key into PostHog's string form (numbers in decimal).
+// unmarshalNumbers decodes JSON keeping numbers as json.Number, so ids, group keys and properties keep the
+// text serde_json would print for them (42.0 stays "42.0", as PostHog hashes and compares it).
+func unmarshalNumbers(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("trailing data after the JSON value")
+	}
+	return nil
+}
+
+// groupKey is stringify for group keys: PostHog treats a boolean group key as no group at all.
+func groupKey(v any) string {
+	if _, isBool := v.(bool); isBool {
+		return ""
+	}
+	return stringify(v)
+}
+
+// stringify turns a JSON distinct id or group key into PostHog's string form: numbers as serde_json prints
+// them (hashed_identifier's n.to_string()).
 func stringify(v any) string {
 	switch x := v.(type) {
 	case string:
@@ -172,7 +196,7 @@ func stringify(v any) string {
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	case json.Number:
-		return x.String()
+		return eval.SerdeNumber(x.String())
 	case bool:
 		return strconv.FormatBool(x)
 	}

@@ -99,7 +99,8 @@ const (
 )
 
 // flagsShape: v ≥ 2 is the detailed shape, v = 1 (or unparseable) the legacy one; with neither v nor config
-// PostHog answers the detailed shape.
+// PostHog answers the detailed shape with config (endpoint.rs: "Default to v=2 and config=true when both
+// params are missing").
 func flagsShape(q func(string) string) shape {
 	v, cfg := q("v"), q("config")
 	if v == "" {
@@ -130,7 +131,8 @@ func decideShape(q func(string) string) shape {
 
 func (s *Server) flags(c echo.Context) error {
 	q := c.QueryParam
-	return s.answerFlags(c, flagsShape(q), isTrue(q("config")))
+	withConfig := isTrue(q("config")) || (q("v") == "" && q("config") == "")
+	return s.answerFlags(c, flagsShape(q), withConfig)
 }
 
 func (s *Server) decide(c echo.Context) error {
@@ -181,11 +183,22 @@ func (s *Server) answerFlags(c echo.Context, sh shape, withConfig bool) error {
 	return writeShape(c, sh, env, anyFailed(results), newCommon(c, withConfig), results...)
 }
 
+// evaluate answers every requested flag, leaving out inactive ones as PostHog does (they are in its
+// filtered_out_flag_ids and never reach the response; SDKs then report them as disabled).
 func evaluate(env *store.Env, keys []string, ctx *eval.Context) []eval.Result {
+	var results []eval.Result
 	if len(keys) > 0 {
-		return env.Engine.EvaluateKeys(keys, ctx, nil)
+		results = env.Engine.EvaluateKeys(keys, ctx, nil)
+	} else {
+		results = env.Engine.EvaluateAll(ctx, nil)
 	}
-	return env.Engine.EvaluateAll(ctx, nil)
+	active := results[:0]
+	for _, r := range results {
+		if r.Reason.Code != eval.ReasonFlagDisabled {
+			active = append(active, r)
+		}
+	}
+	return active
 }
 
 func anyFailed(results []eval.Result) bool {
@@ -216,7 +229,7 @@ func evalContext(fr *flagsRequest) (*eval.Context, error) {
 			ctx.GroupProperties = make(map[string]map[string]any, len(fr.Groups))
 		}
 		for typ, v := range fr.Groups {
-			key := stringify(v)
+			key := groupKey(v)
 			if key == "" {
 				continue
 			}

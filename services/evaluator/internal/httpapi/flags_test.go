@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -136,7 +137,7 @@ func TestFlagsShapes(t *testing.T) {
 	multi := post("/flags?v=2")["flags"].(map[string]any)["multi"].(map[string]any)["variant"].(string)
 
 	legacy := post("/flags?v=1")
-	wantFF := map[string]any{"bool-on": true, "multi": multi, "off": false}
+	wantFF := map[string]any{"bool-on": true, "multi": multi} // "off" is inactive: PostHog leaves it out
 	if d := cmp.Diff(wantFF, legacy["featureFlags"]); d != "" {
 		t.Errorf("/flags?v=1 featureFlags mismatch (-want +got):\n%s", d)
 	}
@@ -193,8 +194,11 @@ func TestFlagsV2Detail(t *testing.T) {
 	if a.RequestID != rid || a.EvaluatedAt == 0 || a.ErrorsWhileComputingFlags {
 		t.Fatalf("requestId %q evaluatedAt %d errors %v", a.RequestID, a.EvaluatedAt, a.ErrorsWhileComputingFlags)
 	}
-	if len(a.Flags) != 10 {
-		t.Fatalf("%d flags, want 10", len(a.Flags))
+	if len(a.Flags) != 9 {
+		t.Fatalf("%d flags, want 9 (the inactive one is left out, as PostHog skips it)", len(a.Flags))
+	}
+	if _, ok := a.Flags["off"]; ok {
+		t.Errorf("the inactive flag is in the answer: PostHog's matcher skips inactive flags")
 	}
 	on := a.Flags["bool-on"]
 	if on.Metadata.ID != 1 || on.Metadata.Version != 3 || on.Metadata.Description == nil || *on.Metadata.Description != "the simplest flag" ||
@@ -203,16 +207,16 @@ func TestFlagsV2Detail(t *testing.T) {
 		t.Errorf("bool-on = %+v", on)
 	}
 	for key, code := range map[string]string{"company": "condition_match", "depends": "condition_match", "dutch": "condition_match",
-		"off": "flag_disabled", "email": "condition_match"} {
+		"email": "condition_match"} {
 		if f := a.Flags[key]; f.Reason.Code != code || f.Enabled != (code == "condition_match") {
 			t.Errorf("%s = %+v, want %s", key, f, code)
 		}
 	}
+	if e := a.Flags["email"]; string(e.Metadata.Payload) != "null" || e.Variant != nil {
+		t.Errorf("email = %+v (a flag without payload has payload null)", e)
+	}
 	if m := a.Flags["multi"]; m.Variant == nil || !m.Enabled || len(m.Metadata.Payload) == 0 {
 		t.Errorf("multi = %+v", m)
-	}
-	if off := a.Flags["off"]; off.Reason.ConditionIndex != nil || string(off.Metadata.Payload) != "null" {
-		t.Errorf("off = %+v (condition_index and payload must be null)", off)
 	}
 
 	rec = do(t, h, call{method: http.MethodPost, path: "/flags?v=2", body: body})
@@ -235,6 +239,29 @@ func TestFlagsGroupKey(t *testing.T) {
 	}
 	if d := cmp.Diff(map[string]string{"company": "12", "team": "t"}, ctx.Groups); d != "" {
 		t.Errorf("groups mismatch (-want +got):\n%s", d)
+	}
+}
+
+// TestFlagsNumbersKeepSerdeText: numeric ids and group keys are hashed as serde_json prints them (42.0
+// stays "42.0"), and a boolean group key means no group (PostHog's hashed_identifier).
+func TestFlagsNumbersKeepSerdeText(t *testing.T) {
+	body := []byte(`{"token":"t","distinct_id":7.50,"groups":{"company":42.0,"team":true,"org":1e3},"person_properties":{"n":1.0}}`)
+	fr, err := decodeFlagsRequest(httptest.NewRequest(http.MethodPost, "/flags", nil), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, err := evalContext(fr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ctx.DistinctID != "7.5" {
+		t.Errorf("distinct id = %q, want serde's 7.5", ctx.DistinctID)
+	}
+	if d := cmp.Diff(map[string]string{"company": "42.0", "org": "1000.0"}, ctx.Groups); d != "" {
+		t.Errorf("groups mismatch (-want +got):\n%s", d)
+	}
+	if n, ok := ctx.PersonProperties["n"].(json.Number); !ok || n.String() != "1.0" {
+		t.Errorf("person property n = %#v, want json.Number 1.0 for the engine's serde printing", ctx.PersonProperties["n"])
 	}
 }
 

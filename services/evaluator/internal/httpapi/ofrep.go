@@ -149,7 +149,7 @@ func ofrepContext(body []byte) (*eval.Context, error) {
 		Context json.RawMessage `json:"context"`
 	}
 	if len(bytes.TrimSpace(body)) > 0 {
-		if err := json.Unmarshal(body, &req); err != nil {
+		if err := unmarshalNumbers(body, &req); err != nil {
 			return nil, &ofrepErr{http.StatusBadRequest, ofrepParseError, "the body is not a JSON object: " + err.Error()}
 		}
 	}
@@ -158,7 +158,7 @@ func ofrepContext(body []byte) (*eval.Context, error) {
 		return nil, &ofrepErr{http.StatusBadRequest, ofrepTargetingKeyMissing, "context.targetingKey is required"}
 	}
 	var attrs map[string]any
-	if err := json.Unmarshal(raw, &attrs); err != nil {
+	if err := unmarshalNumbers(raw, &attrs); err != nil {
 		return nil, &ofrepErr{http.StatusBadRequest, ofrepInvalidContext, "context must be an object"}
 	}
 	ctx := &eval.Context{}
