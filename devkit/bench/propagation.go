@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/halyard-flags/halyard/devkit/admin"
 	"github.com/halyard-flags/halyard/devkit/loadgen"
@@ -17,6 +20,9 @@ import (
 // propagation is what one series of changes measured: per evaluator, and until all of them answer.
 type propagation struct {
 	ack      loadgen.Histogram   // admin PATCH round trip
+	publish  loadgen.Histogram   // PATCH acknowledged → the snapshot of that version seen on NATS
+	apply    loadgen.Histogram   // snapshot seen on NATS → the last evaluator answers it
+	unseen   int                 // changes whose snapshot the harness did not see on NATS
 	each     []loadgen.Histogram // per evaluator: PATCH acknowledged → new value answered
 	all      loadgen.Histogram   // PATCH acknowledged → the last evaluator answers it
 	timeouts int
@@ -75,6 +81,8 @@ func (p *propagation) metrics(label string) []Metric {
 		out = append(out, Metric{Name: fmt.Sprintf("%s: evaluator %d p50 / p99", label, i+1), Value: f(p.each[i].Quantile(0.5)), Unit: fmt.Sprintf("ms / %.2f ms", f(p.each[i].Quantile(0.99)))})
 	}
 	out = append(out,
+		Metric{Name: label + ": of which PATCH ack → snapshot on NATS p50 / p99", Value: f(p.publish.Quantile(0.5)), Unit: fmt.Sprintf("ms / %.2f ms", f(p.publish.Quantile(0.99)))},
+		Metric{Name: label + ": of which snapshot on NATS → all 3 answer p50 / p99", Value: f(p.apply.Quantile(0.5)), Unit: fmt.Sprintf("ms / %.2f ms", f(p.apply.Quantile(0.99)))},
 		Metric{Name: label + ": admin PATCH round trip p50 / p99", Value: f(p.ack.Quantile(0.5)), Unit: fmt.Sprintf("ms / %.2f ms", f(p.ack.Quantile(0.99)))},
 		Metric{Name: label + ": changes not seen within 10 s", Value: float64(p.timeouts), Unit: ""})
 	return out
@@ -83,6 +91,11 @@ func (p *propagation) metrics(label string) []Metric {
 // propagate makes n changes; offset keeps the flag's value alternating across series.
 func (r *Runner) propagate(ctx context.Context, env admin.Environment, n, offset int) (*propagation, error) {
 	p := &propagation{each: make([]loadgen.Histogram, len(r.Cluster.Evaluators))}
+	seenOnNATS, stop, err := watchSnapshots(r.Cluster.NATSURL, env.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
 	pollers := make([]*poller, len(r.Cluster.Evaluators))
 	for i, ev := range r.Cluster.Evaluators {
 		pollers[i] = newPoller(ev.URL(), env.SDKKey, "propagation")
@@ -95,7 +108,8 @@ func (r *Runner) propagate(ctx context.Context, env admin.Environment, n, offset
 		}
 		patch := map[string]any{"filters": map[string]any{"groups": []any{map[string]any{"properties": []any{}, "rollout_percentage": pct}}}}
 		t0 := time.Now()
-		if _, err := r.Admin.Do(ctx, http.MethodPatch, admin.FlagPath(env.ID, "propagation"), patch, nil); err != nil {
+		version, err := r.Admin.Do(ctx, http.MethodPatch, admin.FlagPath(env.ID, "propagation"), patch, nil)
+		if err != nil {
 			return nil, fmt.Errorf("change %d: %w", i, err)
 		}
 		acked := time.Now()
@@ -120,6 +134,12 @@ func (r *Runner) propagate(ctx context.Context, env admin.Environment, n, offset
 			slowest = max(slowest, d)
 		}
 		p.all.Record(slowest)
+		if at, ok := seenOnNATS(version); ok {
+			p.publish.Record(at.Sub(acked))
+			p.apply.Record(acked.Add(slowest).Sub(at))
+		} else {
+			p.unseen++
+		}
 	}
 	return p, nil
 }
@@ -175,3 +195,43 @@ func (p *poller) enabled(ctx context.Context) (bool, error) {
 }
 
 func msOf(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
+
+// watchSnapshots subscribes to the environment's snapshot subject (plain NATS: JetStream publishes reach
+// ordinary subscribers too) and records when each version was first seen. It splits propagation into the
+// writer's part (commit → publish) and the evaluators' part (publish → answered).
+func watchSnapshots(url string, envID int64) (seen func(version int64) (time.Time, bool), stop func(), err error) {
+	nc, err := nats.Connect(url)
+	if err != nil {
+		return nil, nil, err
+	}
+	var mu sync.Mutex
+	at := map[int64]time.Time{}
+	_, err = nc.Subscribe(fmt.Sprintf("halyard.snapshot.%d", envID), func(m *nats.Msg) {
+		now := time.Now()
+		v, err := strconv.ParseInt(m.Header.Get("Halyard-Version"), 10, 64)
+		if err != nil {
+			return
+		}
+		mu.Lock()
+		if _, ok := at[v]; !ok {
+			at[v] = now
+		}
+		mu.Unlock()
+	})
+	if err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	seen = func(version int64) (time.Time, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		var first time.Time
+		for v, t := range at { // a coalesced publish may carry a later version
+			if v >= version && (first.IsZero() || t.Before(first)) {
+				first = t
+			}
+		}
+		return first, !first.IsZero()
+	}
+	return seen, nc.Close, nil
+}
