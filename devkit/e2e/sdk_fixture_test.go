@@ -117,7 +117,8 @@ type sdkWant struct {
 	Payload string `json:"payload"`
 }
 
-// want evaluates every flag for c with the engine, in process.
+// want evaluates every flag for c with the engine, in process, leaving out inactive flags as the evaluator
+// (like PostHog) does.
 func (e sdkEnv) want(c sdkCase) map[string]sdkWant {
 	ctx := &eval.Context{DistinctID: c.DistinctID, PersonProperties: c.Person, Groups: c.Groups,
 		GroupProperties: map[string]map[string]any{}}
@@ -130,6 +131,9 @@ func (e sdkEnv) want(c sdkCase) map[string]sdkWant {
 	}
 	out := map[string]sdkWant{}
 	for _, r := range e.Engine.EvaluateAll(ctx, nil) {
+		if r.Reason.Code == eval.ReasonFlagDisabled {
+			continue
+		}
 		w := sdkWant{Value: r.Enabled, Payload: payloadText(r.Payload)}
 		if r.Variant != "" {
 			w.Value = r.Variant

@@ -75,8 +75,14 @@ func goPayload(c sdkCase, key string, local bool) posthog.FeatureFlagPayload {
 	return p
 }
 
+// flagKeys lists the active flags, the ones an answer carries.
 func flagKeys(e sdkEnv) []string {
-	keys := append([]string(nil), e.Engine.Keys()...)
+	var keys []string
+	for _, k := range e.Engine.Keys() {
+		if f, _ := e.Engine.Flag(k); f.Active {
+			keys = append(keys, k)
+		}
+	}
 	sort.Strings(keys)
 	return keys
 }
