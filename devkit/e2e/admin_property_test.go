@@ -158,8 +158,14 @@ func sameState(ctx context.Context, c *cluster.Cluster, js jetstream.JetStream, 
 	if err != nil {
 		return err
 	}
-	if len(answer.Flags) != len(db.Flags) {
-		return fmt.Errorf("evaluator answers %d flags, database has %d", len(answer.Flags), len(db.Flags))
+	active := 0
+	for _, f := range db.Flags {
+		if f.Active {
+			active++
+		}
+	}
+	if len(answer.Flags) != active { // evaluators leave inactive flags out
+		return fmt.Errorf("evaluator answers %d flags, database has %d active", len(answer.Flags), active)
 	}
 	for i, f := range db.Flags {
 		s := snap.Flags[i]
@@ -170,7 +176,13 @@ func sameState(ctx context.Context, c *cluster.Cluster, js jetstream.JetStream, 
 		if s.Key != f.Key || s.ID != f.ID || s.Version != f.Version || s.Active != f.Active || fmt.Sprint(a) != fmt.Sprint(b) {
 			return fmt.Errorf("snapshot flag %+v, database %s v%d active %v %s", s, f.Key, f.Version, f.Active, f.Filters)
 		}
-		ev := answer.Flags[f.Key]
+		ev, served := answer.Flags[f.Key]
+		if served != f.Active {
+			return fmt.Errorf("evaluator serves %s: %v, database active: %v", f.Key, served, f.Active)
+		}
+		if !served {
+			continue
+		}
 		rolledOut := len(s.Filters.Groups) == 1 && s.Filters.Groups[0].RolloutPercentage != nil && *s.Filters.Groups[0].RolloutPercentage == 100
 		if ev.Metadata.ID != f.ID || ev.Metadata.Version != f.Version || ev.Enabled != (f.Active && rolledOut) {
 			return fmt.Errorf("evaluator %s = %+v, database id %d v%d active %v", f.Key, ev, f.ID, f.Version, f.Active)
