@@ -8,6 +8,7 @@ package wire
 import (
 	"bytes"
 	"fmt"
+	"slices"
 
 	"github.com/halyard-flags/halyard/shared/flag"
 	"github.com/vmihailenco/msgpack/v5"
@@ -18,16 +19,41 @@ const FormatVersion = 1
 
 // Snapshot is the state of one environment at one version.
 type Snapshot struct {
-	Format        int    `msgpack:"format"`
-	ProjectID     int64  `msgpack:"project_id"`
-	EnvironmentID int64  `msgpack:"environment_id"`
-	Version       int64  `msgpack:"version"`
-	PublishedAt   int64  `msgpack:"published_at"` // unix milliseconds, set by the publisher
-	Keys          []Key  `msgpack:"keys"`
+	Format        int   `msgpack:"format"`
+	ProjectID     int64 `msgpack:"project_id"`
+	EnvironmentID int64 `msgpack:"environment_id"`
+	Version       int64 `msgpack:"version"`
+	PublishedAt   int64 `msgpack:"published_at"` // unix milliseconds, set by the publisher
+	Keys          []Key `msgpack:"keys"`
 	// GroupTypes maps aggregation_group_type_index to the group type name ("0" → "company").
-	GroupTypes map[int]string `msgpack:"group_types,omitempty"`
-	Flags      []flag.Flag    `msgpack:"flags"`
-	Cohorts    []flag.Cohort  `msgpack:"cohorts,omitempty"`
+	GroupTypes GroupTypeMap  `msgpack:"group_types,omitempty"`
+	Flags      []flag.Flag   `msgpack:"flags"`
+	Cohorts    []flag.Cohort `msgpack:"cohorts,omitempty"`
+}
+
+// GroupTypeMap maps group type indexes to names. It encodes its keys in order (msgpack's SetSortMapKeys
+// sorts only string keys), so equal snapshots encode to equal bytes.
+type GroupTypeMap map[int]string
+
+// EncodeMsgpack writes the map with its keys sorted.
+func (m GroupTypeMap) EncodeMsgpack(enc *msgpack.Encoder) error {
+	keys := make([]int, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if err := enc.EncodeMapLen(len(keys)); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := enc.EncodeInt(int64(k)); err != nil {
+			return err
+		}
+		if err := enc.EncodeString(m[k]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Key is an environment credential as evaluators see it. SDK keys are public and travel in clear; server keys
