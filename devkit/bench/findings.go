@@ -50,6 +50,7 @@ func (r *Runner) findings() []Finding {
 			}
 			costs = append(costs, c...)
 		}
+		r.encoding = costs
 		if len(costs) > 0 {
 			out = append(out, Finding{Title: "/flags?v=2: engine vs response encoding, in process", Evidence: costTable(costs),
 				Owner: "evaluator (services/evaluator/internal/httpapi/flags.go writeShape)",
@@ -113,4 +114,93 @@ func writerAdvice(rep *Report, sp *SystemProfile) string {
 		"outbox insert (read and validate before taking the lock, re-checking under it with the version), validate only " +
 		"the changed flag and its dependency closure instead of the whole set twice, and send the tail of the " +
 		"transaction (version bump, audit, outbox, NOTIFY) as one pgx.Batch so the lock spans one round trip."
+}
+
+// summary states each bottleneck in one line with the numbers that show it, for the top of the report.
+func (r *Runner) summary() []string {
+	var out []string
+	for _, p := range r.profiles {
+		l, ok := r.loadNamed(p.Label)
+		if !ok {
+			continue
+		}
+		line := fmt.Sprintf("**%s**: %s req/s with wrk", p.Label, thousands(l.RPS))
+		if l.RPSRatio != nil {
+			line += fmt.Sprintf(" (%.0f%% of the ceiling)", *l.RPSRatio*100)
+		}
+		line += fmt.Sprintf(", p99 %s ms. Evaluator CPU (perf): echo and the handler %.0f%%", ms(l.P99), p.Share("github.com/labstack/echo/v4.(*Echo).ServeHTTP"))
+		if w := p.ShareSuffix("httpapi.writeShape") + p.ShareSuffix("httpapi.writeJSON"); w > 0 {
+			line += fmt.Sprintf(", of which writing the response %.0f%% (encoding/json map encoding alone %.0f%%)", w, p.Share("encoding/json.mapEncoder.encode"))
+		}
+		if c := p.ShareSuffix("httpapi.ofrepContext"); c > 0 {
+			line += fmt.Sprintf(", parsing the OFREP context %.0f%%", c)
+		}
+		eng := p.ShareSuffix("eval.(*Engine).EvaluateAll") + p.ShareSuffix("eval.(*Engine).EvaluateKeys") + p.ShareSuffix("eval.(*Engine).Evaluate")
+		line += fmt.Sprintf("; the engine %.0f%%; GC and allocation %.0f%% (leaf samples); kernel %.0f%%.", eng,
+			p.Share("garbage collection")+p.Share("allocation"), p.Share("kernel (TCP, syscalls, scheduling)"))
+		out = append(out, line)
+	}
+	if c := r.encoding; len(c) >= 8 {
+		out = append(out, fmt.Sprintf("**Response encoding, in process**: a /flags?v=2 answer of 1,000 flags takes %.0f µs and %d allocations "+
+			"to encode as the evaluator does today, %.0f µs and %d with an appender that writes the same bytes; the engine needs %.0f µs. "+
+			"For 50 flags: %.0f µs vs %.0f µs, engine %.0f µs. Encoding, not evaluation, bounds scenarios 2 and 3.",
+			us(c[5].NsPerOp), c[5].AllocsPerOp, us(c[6].NsPerOp), c[6].AllocsPerOp, us(c[4].NsPerOp), us(c[1].NsPerOp), us(c[2].NsPerOp), us(c[0].NsPerOp)))
+	}
+	if m, ok := r.metric("4", "idle: of which PATCH ack → snapshot on NATS p50 / p99"); ok {
+		n, _ := r.metric("4", "idle: of which snapshot on NATS → all 3 answer p50 / p99")
+		all, _ := r.metric("4", "idle: all 3 evaluators p99")
+		where := "the writer's publisher (wake-up on NOTIFY, advisory lock, re-reading the environment, the last-message lookup " +
+			"before each publish), not the evaluators"
+		if n.Value > m.Value {
+			where = "the evaluators (decode, compile, swap), not the writer"
+		}
+		out = append(out, fmt.Sprintf("**Propagation** (idle, all 3 evaluators p99 %.1f ms): PATCH ack → snapshot on NATS p50 %.1f %s; snapshot on NATS → "+
+			"all 3 evaluators answer p50 %.1f %s. Most of the time is in %s.", all.Value, m.Value, m.Unit, n.Value, n.Unit, where))
+	}
+	if m, ok := r.metric("7", "sustained rate, published and applied"); ok && r.writerWaits != "" {
+		line := fmt.Sprintf("**Writer**: %.0f updates/s sustained by %d clients on one environment; PostgreSQL sessions of the writer: %s", m.Value,
+			min(r.Cfg.WriterConc, 50), firstWaitLine(r.writerWaits))
+		if sp := r.writerProfile; sp != nil && sp.Focus != nil {
+			line += fmt.Sprintf("; whole-set validation under the lock (problemsOf + refuseNewProblems) is %.0f%% of the machine's CPU, the whole PATCH handler %.0f%%",
+				sp.Focus.ShareSuffix("postgres.problemsOf")+sp.Focus.ShareSuffix("postgres.refuseNewProblems"), sp.Focus.ShareSuffix("httpapi.(*Server).patchFlag"))
+		}
+		out = append(out, line+". Changes to one environment are serialized on its row lock (see finding below).")
+	}
+	return out
+}
+
+func us(ns int64) float64 { return float64(ns) / 1000 }
+
+func firstWaitLine(s string) string {
+	for _, line := range strings.Split(s, "\n") {
+		if strings.Contains(line, "Lock:transactionid") {
+			return strings.TrimSpace(line) + " of the samples"
+		}
+	}
+	return "no lock waits sampled"
+}
+
+func (r *Runner) loadNamed(name string) (Load, bool) {
+	for _, s := range r.Report.Scenarios {
+		for _, l := range s.Loads {
+			if l.Name == name && strings.HasPrefix(l.Tool, "wrk") {
+				return l, true
+			}
+		}
+	}
+	return Load{}, false
+}
+
+func (r *Runner) metric(scenario, name string) (Metric, bool) {
+	for _, s := range r.Report.Scenarios {
+		if s.ID != scenario {
+			continue
+		}
+		for _, m := range s.Metrics {
+			if m.Name == name {
+				return m, true
+			}
+		}
+	}
+	return Metric{}, false
 }

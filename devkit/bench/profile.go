@@ -272,6 +272,16 @@ func (p *Profile) Share(name string) float64 {
 	return 0
 }
 
+// ShareSuffix returns the inclusive percentage of the function whose name ends with suffix (0 when absent).
+func (p *Profile) ShareSuffix(suffix string) float64 {
+	for _, s := range p.Inclusive {
+		if strings.HasSuffix(s.Name, suffix) {
+			return s.Percent
+		}
+	}
+	return 0
+}
+
 // pidOf finds the child process running bin with addrVar=addr in its environment.
 func pidOf(bin, addrVar, addr string) (int, error) {
 	entries, err := os.ReadDir("/proc")

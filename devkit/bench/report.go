@@ -23,6 +23,7 @@ type Report struct {
 	Settings    map[string]string `json:"settings"`
 	Ceiling     []Load            `json:"ceiling"` // the reference handler, same tools and settings
 	Scenarios   []Scenario        `json:"scenarios"`
+	Summary     []string          `json:"summary,omitempty"` // the bottlenecks in one line each, with their numbers
 	Findings    []Finding         `json:"findings,omitempty"`
 	Duration    string            `json:"duration"`
 }
@@ -193,6 +194,13 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			}
 			p("\n")
 		}
+	}
+	if len(r.Summary) > 0 {
+		p("## Summary\n\n")
+		for _, line := range r.Summary {
+			p("- %s\n", line)
+		}
+		p("\nThe evidence (perf profiles of the real binaries, in-process measurements) is below.\n\n")
 	}
 	if len(r.Findings) > 0 {
 		p("## Bottlenecks found\n\n")

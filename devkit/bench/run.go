@@ -33,6 +33,7 @@ type Runner struct {
 	snapshotProfile string
 	writerProfile   *SystemProfile
 	writerWaits     string
+	encoding        []EncodingCost
 	envs            map[string]admin.Environment // by scenario name: "s1", "s2", "s3", "w"
 }
 
@@ -87,6 +88,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Report, error) {
 	r.Report.AddRatios()
 	r.finishTargets()
 	r.Report.Findings = append(r.Report.Findings, r.findings()...)
+	r.Report.Summary = r.summary()
 	r.Report.Duration = time.Since(start).Round(time.Second).String()
 	return r.Report, ctx.Err()
 }
@@ -298,7 +300,8 @@ func commands(cfg Config) []string {
 	}
 	return []string{
 		env + "make bench",
-		"# = go build -o bin/halyard-bench ./devkit/cmd/halyard-bench && bin/halyard-bench",
+		"# = go build -o bin/halyard-bench ./devkit/cmd/halyard-bench && bin/halyard-bench, which exports HEAD",
+		"#   (git archive), rebuilds itself, the writer and the evaluator from the export, and runs from there",
 		fmt.Sprintf("# closed loop, after a %s warm-up: wrk -t2 -c64 -d%s --timeout 5s -s <scenario>.lua <url>", cfg.Wrk.Warmup, cfg.Wrk.Duration),
 		fmt.Sprintf("# open loop: devkit/loadgen at BENCH_RATE_n requests/s for %s (latency from each request's due time)", cfg.OpenDuration),
 	}

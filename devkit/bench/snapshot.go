@@ -120,7 +120,7 @@ func (r *Runner) profileInProcess(ctx context.Context, name string, fn func()) (
 	}
 	pprof.StopCPUProfile()
 	f.Close()
-	cmd := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-cum", "-nodecount=22", path)
+	cmd := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-cum", "-nodecount=22", "-show_from=shared/wire.Decode|shared/eval.Compile", path)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
