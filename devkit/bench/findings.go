@@ -158,7 +158,7 @@ func (r *Runner) summary() []string {
 			"all 3 evaluators answer p50 %.1f %s. Most of the time is in %s.", all.Value, m.Value, m.Unit, n.Value, n.Unit, where))
 	}
 	if m, ok := r.metric("7", "sustained rate, published and applied"); ok && r.writerWaits != "" {
-		line := fmt.Sprintf("**Writer**: %.0f updates/s sustained by %d clients on one environment; PostgreSQL sessions of the writer: %s", m.Value,
+		line := fmt.Sprintf("**Writer**: %.0f updates/s sustained by %d clients on one environment; %s", m.Value,
 			min(r.Cfg.WriterConc, 50), firstWaitLine(r.writerWaits))
 		if sp := r.writerProfile; sp != nil && sp.Focus != nil {
 			line += fmt.Sprintf("; whole-set validation under the lock (problemsOf + refuseNewProblems) is %.0f%% of the machine's CPU, the whole PATCH handler %.0f%%",
@@ -174,7 +174,8 @@ func us(ns int64) float64 { return float64(ns) / 1000 }
 func firstWaitLine(s string) string {
 	for _, line := range strings.Split(s, "\n") {
 		if strings.Contains(line, "Lock:transactionid") {
-			return strings.TrimSpace(line) + " of the samples"
+			pct, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+			return pct + " of the samples wait on `Lock:transactionid` (a row lock held by another transaction)"
 		}
 	}
 	return "no lock waits sampled"
