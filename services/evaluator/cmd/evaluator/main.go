@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -25,7 +26,7 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "usage: evaluator [-healthcheck]\n\n%s\n", config.Help)
 	}
 	flag.Parse()
-	cfg := config.FromEnv()
+	cfg, cfgErr := config.FromEnv()
 	if *healthcheck {
 		if err := httpserve.Healthcheck(cfg.Addr, "/readyz"); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -33,7 +34,7 @@ func run() int {
 		}
 		return 0
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := errors.Join(cfgErr, cfg.Validate()); err != nil {
 		fmt.Fprintf(os.Stderr, "evaluator: configuration: %v\n\n%s\n", err, config.Help)
 		return 2
 	}

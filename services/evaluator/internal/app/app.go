@@ -11,6 +11,7 @@ import (
 	"github.com/halyard-flags/halyard/services/evaluator/internal/config"
 	"github.com/halyard-flags/halyard/services/evaluator/internal/httpapi"
 	"github.com/halyard-flags/halyard/services/evaluator/internal/natssub"
+	"github.com/halyard-flags/halyard/services/evaluator/internal/ratelimit"
 	"github.com/halyard-flags/halyard/services/evaluator/internal/store"
 	"github.com/halyard-flags/halyard/shared/httpserve"
 	"github.com/nats-io/nats.go"
@@ -39,6 +40,9 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	follower := &natssub.Follower{JS: js, Stream: cfg.Stream, SubjectPrefix: cfg.SubjectPrefix, Store: st,
 		Log: log.Named("natssub")}
 	api := &httpapi.Server{Store: st, Ready: &follower.CaughtUp, Log: log.Named("http")}
+	if cfg.RateLimit > 0 {
+		api.Limiter = ratelimit.New(cfg.RateLimit, cfg.RateBurst)
+	}
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return follower.Run(gctx) })

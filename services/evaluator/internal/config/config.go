@@ -4,7 +4,10 @@ package config
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -15,6 +18,10 @@ type Config struct {
 	Stream        string // HALYARD_STREAM
 	SubjectPrefix string // HALYARD_SUBJECT_PREFIX
 	LogFormat     string // HALYARD_LOG_FORMAT
+	// RateLimit is the requests per second each SDK or server key may make to this replica (0 = no limit);
+	// RateBurst the bucket size (default: one second's worth).
+	RateLimit float64 // HALYARD_RATE_LIMIT
+	RateBurst int     // HALYARD_RATE_BURST
 }
 
 // Help documents every variable, for -h.
@@ -23,17 +30,30 @@ const Help = `Environment:
   EVALUATOR_ADDR           listen address (default :8081)
   HALYARD_STREAM           JetStream stream holding snapshots (default HALYARD_SNAPSHOTS)
   HALYARD_SUBJECT_PREFIX   snapshot subject prefix (default halyard.snapshot)
-  HALYARD_LOG_FORMAT       json or console (default json)`
+  HALYARD_LOG_FORMAT       json or console (default json)
+  HALYARD_RATE_LIMIT       requests per second per SDK/server key on this replica; 0 = no limit (default 0)
+  HALYARD_RATE_BURST       burst per key (default: one second of HALYARD_RATE_LIMIT)`
 
 // FromEnv reads the configuration; call Validate before use.
-func FromEnv() Config {
-	return Config{
+func FromEnv() (Config, error) {
+	c := Config{
 		NATSURL:       envOr("NATS_URL", "nats://127.0.0.1:4222"),
 		Addr:          envOr("EVALUATOR_ADDR", ":8081"),
 		Stream:        envOr("HALYARD_STREAM", "HALYARD_SNAPSHOTS"),
 		SubjectPrefix: envOr("HALYARD_SUBJECT_PREFIX", "halyard.snapshot"),
 		LogFormat:     envOr("HALYARD_LOG_FORMAT", "json"),
 	}
+	var err error
+	if c.RateLimit, err = strconv.ParseFloat(envOr("HALYARD_RATE_LIMIT", "0"), 64); err != nil {
+		return c, fmt.Errorf("HALYARD_RATE_LIMIT: %w", err)
+	}
+	if c.RateBurst, err = strconv.Atoi(envOr("HALYARD_RATE_BURST", "0")); err != nil {
+		return c, fmt.Errorf("HALYARD_RATE_BURST: %w", err)
+	}
+	if c.RateBurst == 0 {
+		c.RateBurst = int(math.Ceil(c.RateLimit))
+	}
+	return c, nil
 }
 
 // Validate reports every problem at once.
@@ -44,6 +64,9 @@ func (c Config) Validate() error {
 	}
 	if strings.ContainsAny(c.SubjectPrefix, " *>") || c.SubjectPrefix == "" {
 		errs = append(errs, errors.New("HALYARD_SUBJECT_PREFIX must be a plain subject"))
+	}
+	if c.RateLimit < 0 || c.RateBurst < 0 {
+		errs = append(errs, errors.New("HALYARD_RATE_LIMIT and HALYARD_RATE_BURST must not be negative"))
 	}
 	if c.Stream == "" {
 		errs = append(errs, errors.New("HALYARD_STREAM must not be empty"))
