@@ -3,11 +3,11 @@ package bench
 import (
 	"encoding/json"
 	"flag"
-	"sync"
 	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
