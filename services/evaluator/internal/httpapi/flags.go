@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/halyard-flags/halyard/services/evaluator/internal/store"
@@ -13,80 +14,6 @@ import (
 	"github.com/halyard-flags/halyard/shared/eval"
 	"github.com/labstack/echo/v4"
 )
-
-// flagDetail is one flag of PostHog's v2 response.
-type flagDetail struct {
-	Key      string       `json:"key"`
-	Enabled  bool         `json:"enabled"`
-	Variant  *string      `json:"variant"`
-	Failed   bool         `json:"failed,omitempty"`
-	Reason   flagReason   `json:"reason"`
-	Metadata flagMetadata `json:"metadata"`
-}
-
-type flagReason struct {
-	Code           string `json:"code"`
-	ConditionIndex *int   `json:"condition_index"`
-	Description    string `json:"description,omitempty"`
-}
-
-type flagMetadata struct {
-	ID          int64           `json:"id"`
-	Version     int64           `json:"version"`
-	Description *string         `json:"description"`
-	Payload     json.RawMessage `json:"payload"`
-}
-
-// common is what every /flags and /decide answer carries.
-type common struct {
-	RequestID   string `json:"requestId"`
-	EvaluatedAt int64  `json:"evaluatedAt"`
-	*clientConfig
-}
-
-// clientConfig is the minimal remote configuration PostHog adds with ?config=true and to /decide answers, so
-// browser SDKs start without session recording, surveys or other PostHog-only features.
-type clientConfig struct {
-	SupportedCompression  []string          `json:"supportedCompression"`
-	Config                map[string]bool   `json:"config"`
-	ToolbarParams         map[string]string `json:"toolbarParams"`
-	IsAuthenticated       bool              `json:"isAuthenticated"`
-	SessionRecording      bool              `json:"sessionRecording"`
-	Surveys               bool              `json:"surveys"`
-	Heatmaps              bool              `json:"heatmaps"`
-	CapturePerformance    bool              `json:"capturePerformance"`
-	AutocaptureExceptions bool              `json:"autocaptureExceptions"`
-	HasFeatureFlags       bool              `json:"hasFeatureFlags"`
-}
-
-var minimalConfig = clientConfig{SupportedCompression: []string{"gzip", "gzip-js"},
-	Config: map[string]bool{"enable_collect_everything": true}, ToolbarParams: map[string]string{}}
-
-// flagsV2 is PostHog's detailed answer (/flags?v=2, /decide?v=4).
-type flagsV2 struct {
-	ErrorsWhileComputingFlags bool                  `json:"errorsWhileComputingFlags"`
-	Flags                     map[string]flagDetail `json:"flags"`
-	common
-}
-
-// flagsV1 is the legacy answer (/flags?v=1, /decide?v=3): values and payloads by key.
-type flagsV1 struct {
-	ErrorsWhileComputingFlags bool                       `json:"errorsWhileComputingFlags"`
-	FeatureFlags              map[string]any             `json:"featureFlags"`
-	FeatureFlagPayloads       map[string]json.RawMessage `json:"featureFlagPayloads"`
-	common
-}
-
-// decideV1 lists the enabled flags' keys (/decide?v=1); decideV2 maps enabled flags to values (/decide?v=2).
-type decideV1 struct {
-	FeatureFlags []string `json:"featureFlags"`
-	common
-}
-
-type decideV2 struct {
-	FeatureFlags map[string]any `json:"featureFlags"`
-	common
-}
 
 // answer shapes, chosen from the endpoint and ?v= as PostHog's flag service does.
 type shape int
@@ -149,7 +76,7 @@ func otherMethods(shapeOf func(func(string) string) shape) echo.HandlerFunc {
 			c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 			return c.NoContent(http.StatusOK)
 		}
-		return writeShape(c, shapeOf(c.QueryParam), nil, false, newCommon(c, true))
+		return writeShape(c, shapeOf(c.QueryParam), nil, false, true, nil)
 	}
 }
 
@@ -179,18 +106,32 @@ func (s *Server) answerFlags(c echo.Context, sh shape, withConfig bool) error {
 	if err != nil {
 		return err
 	}
-	results := evaluate(env, fr.FlagKeys, ctx)
-	return writeShape(c, sh, env, anyFailed(results), newCommon(c, withConfig), results...)
+	buf := getResults()
+	defer putResults(buf)
+	*buf = evaluate(env, fr.FlagKeys, ctx, (*buf)[:0])
+	return writeShape(c, sh, env, anyFailed(*buf), withConfig, *buf)
 }
 
-// evaluate answers every requested flag, leaving out inactive ones as PostHog does (they are in its
+// resultsPool holds result slices for EvaluateAll's dst. A pooled slice still points into the environment
+// version it last served until it is reused; that keeps at most a few old versions' payloads alive a little
+// longer.
+var resultsPool = sync.Pool{New: func() any { return new([]eval.Result) }}
+
+func getResults() *[]eval.Result { return resultsPool.Get().(*[]eval.Result) }
+
+func putResults(rs *[]eval.Result) {
+	*rs = (*rs)[:0]
+	resultsPool.Put(rs)
+}
+
+// evaluate answers every requested flag into dst, leaving out inactive ones as PostHog does (they are in its
 // filtered_out_flag_ids and never reach the response; SDKs then report them as disabled).
-func evaluate(env *store.Env, keys []string, ctx *eval.Context) []eval.Result {
+func evaluate(env *store.Env, keys []string, ctx *eval.Context, dst []eval.Result) []eval.Result {
 	var results []eval.Result
 	if len(keys) > 0 {
-		results = env.Engine.EvaluateKeys(keys, ctx, nil)
+		results = env.Engine.EvaluateKeys(keys, ctx, dst)
 	} else {
-		results = env.Engine.EvaluateAll(ctx, nil)
+		results = env.Engine.EvaluateAll(ctx, dst)
 	}
 	active := results[:0]
 	for _, r := range results {
@@ -247,80 +188,25 @@ func evalContext(fr *flagsRequest) (*eval.Context, error) {
 	return ctx, nil
 }
 
-func newCommon(c echo.Context, withConfig bool) common {
-	cm := common{RequestID: requestID(c.Request().Header.Get("X-Request-Id")), EvaluatedAt: time.Now().UnixMilli()}
-	if withConfig {
-		cfg := minimalConfig
-		cm.clientConfig = &cfg
+// writeShape writes the answer of shape sh to the evaluated results (env is nil for an answer without flags).
+func writeShape(c echo.Context, sh shape, env *store.Env, failed, withConfig bool, results []eval.Result) error {
+	m := answerMeta{requestID: requestID(c.Request().Header.Get("X-Request-Id")), evaluatedAt: time.Now().UnixMilli(),
+		withConfig: withConfig, hasFlags: env != nil && env.Engine.Len() > 0}
+	var ej *envJSON
+	if env != nil {
+		ej = envJSONOf(env)
 	}
-	return cm
-}
-
-func writeShape(c echo.Context, sh shape, env *store.Env, failed bool, cm common, results ...eval.Result) error {
-	if cm.clientConfig != nil {
-		cm.HasFeatureFlags = env != nil && env.Engine.Len() > 0
+	body := getBody()
+	defer putBody(body)
+	out, err := appendAnswer(*body, sh, ej, failed, m, results)
+	*body = out
+	if err != nil {
+		return err
 	}
-	switch sh {
-	case shapeFlagsV2:
-		out := flagsV2{ErrorsWhileComputingFlags: failed, Flags: make(map[string]flagDetail, len(results)), common: cm}
-		for i := range results {
-			out.Flags[results[i].Key] = detailOf(&results[i], env)
-		}
-		return c.JSON(http.StatusOK, out)
-	case shapeFlagsV1:
-		out := flagsV1{ErrorsWhileComputingFlags: failed, FeatureFlags: make(map[string]any, len(results)),
-			FeatureFlagPayloads: map[string]json.RawMessage{}, common: cm}
-		for i := range results {
-			r := &results[i]
-			out.FeatureFlags[r.Key] = value(r)
-			if p := payloadJSON(r.Payload); p != nil {
-				out.FeatureFlagPayloads[r.Key] = p
-			}
-		}
-		return c.JSON(http.StatusOK, out)
-	case shapeDecideV1:
-		out := decideV1{FeatureFlags: []string{}, common: cm}
-		for i := range results {
-			if results[i].Enabled {
-				out.FeatureFlags = append(out.FeatureFlags, results[i].Key)
-			}
-		}
-		return c.JSON(http.StatusOK, out)
+	if wantsPretty(c) {
+		out = indent(out)
 	}
-	out := decideV2{FeatureFlags: map[string]any{}, common: cm}
-	for i := range results {
-		if results[i].Enabled {
-			out.FeatureFlags[results[i].Key] = value(&results[i])
-		}
-	}
-	return c.JSON(http.StatusOK, out)
-}
-
-// value is PostHog's flag value: the variant when there is one, else enabled.
-func value(r *eval.Result) any {
-	if r.Variant != "" {
-		return r.Variant
-	}
-	return r.Enabled
-}
-
-func detailOf(r *eval.Result, env *store.Env) flagDetail {
-	d := flagDetail{Key: r.Key, Enabled: r.Enabled, Failed: r.Failed,
-		Reason:   flagReason{Code: r.Reason.Code, Description: r.Reason.Description},
-		Metadata: flagMetadata{ID: r.FlagID, Version: r.Version, Payload: payloadJSON(r.Payload)}}
-	if r.Variant != "" {
-		v := r.Variant
-		d.Variant = &v
-	}
-	if r.Reason.ConditionIndex >= 0 {
-		i := r.Reason.ConditionIndex
-		d.Reason.ConditionIndex = &i
-	}
-	if f, ok := env.Engine.Flag(r.Key); ok && f.Description != "" {
-		desc := f.Description
-		d.Metadata.Description = &desc
-	}
-	return d
+	return writeBody(c, http.StatusOK, out)
 }
 
 // payloadJSON is a payload as PostHog sends it: a JSON-encoded string. PostHog stores payloads that way, and

@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -42,23 +42,11 @@ const (
 	ofrepError          = "ERROR"
 )
 
-type ofrepSuccess struct {
-	Key      string         `json:"key"`
-	Value    any            `json:"value"`
-	Reason   string         `json:"reason"`
-	Variant  string         `json:"variant,omitempty"`
-	Metadata map[string]any `json:"metadata,omitempty"`
-}
-
 type ofrepFailure struct {
 	Key          string `json:"key,omitempty"`
 	ErrorCode    string `json:"errorCode"`
 	ErrorDetails string `json:"errorDetails,omitempty"`
 	Reason       string `json:"reason,omitempty"`
-}
-
-type ofrepBulk struct {
-	Flags []any `json:"flags"`
 }
 
 // ofrepError is a failed OFREP request: its status and, except for 401/403/429, an errorCode.
@@ -80,11 +68,15 @@ func (s *Server) ofrepOne(c echo.Context) error {
 	if !ok {
 		return s.ofrepFail(c, key, &ofrepErr{http.StatusNotFound, ofrepFlagNotFound, "flag " + strconv.Quote(key) + " does not exist"})
 	}
-	out := toOFREP(&r, env)
-	if f, failed := out.(ofrepFailure); failed {
-		return writeJSON(c, http.StatusInternalServerError, f)
+	body := getBody()
+	defer putBody(body)
+	hint := 0
+	out, failed := appendOFREP(*body, envJSONOf(env), &r, &hint)
+	*body = out
+	if failed {
+		return writeBody(c, http.StatusInternalServerError, out)
 	}
-	return writeJSON(c, http.StatusOK, out)
+	return writeBody(c, http.StatusOK, out)
 }
 
 func (s *Server) ofrepBulk(c echo.Context) error {
@@ -92,16 +84,17 @@ func (s *Server) ofrepBulk(c echo.Context) error {
 	if err != nil {
 		return s.ofrepFail(c, "", err)
 	}
-	results := env.Engine.EvaluateAll(ctx, nil)
-	sort.Slice(results, func(i, j int) bool { return results[i].Key < results[j].Key })
-	out := ofrepBulk{Flags: make([]any, 0, len(results))}
-	for i := range results {
-		out.Flags = append(out.Flags, toOFREP(&results[i], env))
+	rs := getResults()
+	defer putResults(rs)
+	results := env.Engine.EvaluateAll(ctx, (*rs)[:0])
+	*rs = results
+	if !slices.IsSortedFunc(results, func(a, b eval.Result) int { return strings.Compare(a.Key, b.Key) }) {
+		slices.SortFunc(results, func(a, b eval.Result) int { return strings.Compare(a.Key, b.Key) })
 	}
-	body, err := json.Marshal(out)
-	if err != nil {
-		return s.ofrepFail(c, "", err)
-	}
+	buf := getBody()
+	defer putBody(buf)
+	body := appendOFREPBulk(*buf, envJSONOf(env), results)
+	*buf = body
 	// The ETag is a digest of the answer, so a client polling with an unchanged context and an unchanged
 	// environment gets a 304.
 	sum := sha256.Sum256(body)
@@ -110,7 +103,7 @@ func (s *Server) ofrepBulk(c echo.Context) error {
 	if etagMatches(c.Request().Header.Get("If-None-Match"), etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
+	return writeBody(c, http.StatusOK, body)
 }
 
 // ofrepRequest authenticates (SDK key or server key, as Authorization: Bearer or X-API-Key) and reads the
@@ -211,36 +204,6 @@ func ofrepGroups(attrs map[string]any, ctx *eval.Context) error {
 	}
 	ctx.Groups, ctx.GroupProperties = full.Groups, full.GroupProperties
 	return nil
-}
-
-// toOFREP maps a PostHog result onto OFREP: boolean flags have a boolean value; multivariate flags the variant
-// key, or false (PostHog's value) when no variant matched. The payload travels as JSON text in
-// metadata.payload; PostHog's reason code and condition index in metadata too.
-func toOFREP(r *eval.Result, env *store.Env) any {
-	if r.Failed {
-		return ofrepFailure{Key: r.Key, ErrorCode: ofrepGeneral, ErrorDetails: r.Reason.Code + ": " + r.Reason.Description,
-			Reason: ofrepError}
-	}
-	out := ofrepSuccess{Key: r.Key, Value: r.Enabled, Reason: ofrepReason(r.Reason.Code),
-		Metadata: map[string]any{"flagId": r.FlagID, "version": r.Version, "reasonCode": r.Reason.Code}}
-	switch {
-	case r.Variant != "":
-		out.Value, out.Variant = r.Variant, r.Variant
-	case !isMultivariate(env, r.Key):
-		out.Variant = strconv.FormatBool(r.Enabled)
-	}
-	if r.Reason.ConditionIndex >= 0 {
-		out.Metadata["conditionIndex"] = r.Reason.ConditionIndex
-	}
-	if p := payloadText(r.Payload); p != "" {
-		out.Metadata["payload"] = p
-	}
-	return out
-}
-
-func isMultivariate(env *store.Env, key string) bool {
-	f, ok := env.Engine.Flag(key)
-	return ok && f.Filters.Multivariate != nil && len(f.Filters.Multivariate.Variants) > 0
 }
 
 func ofrepReason(code string) string {

@@ -23,6 +23,18 @@ type Env struct {
 	AppliedAt   time.Time
 	Engine      *eval.Engine
 	Snapshot    *wire.Snapshot // the decoded definitions, for the local-evaluation endpoint
+
+	derivedOnce sync.Once
+	derived     any
+}
+
+// Derived returns build(e), computed on first use and then kept with this Env: the HTTP API keeps its
+// pre-encoded JSON of the environment here, so it is made once per version (lazily, which keeps cold start and
+// snapshot apply as they were) and dropped with the version. build must depend only on e; the store has
+// one such slot, owned by the HTTP API.
+func (e *Env) Derived(build func(*Env) any) any {
+	e.derivedOnce.Do(func() { e.derived = build(e) })
+	return e.derived
 }
 
 type credential struct {

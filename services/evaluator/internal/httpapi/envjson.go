@@ -1,0 +1,107 @@
+package httpapi
+
+import (
+	"encoding/json"
+
+	"github.com/halyard-flags/halyard/services/evaluator/internal/store"
+	"github.com/halyard-flags/halyard/shared/eval"
+)
+
+// envJSON is the part of the answers that depends only on the environment version, encoded once per version
+// (kept with the store.Env): each flag's key as a JSON string, its description, and each of its payloads in
+// the forms the PostHog and OFREP answers carry them. Requests then only append what the evaluation decided.
+type envJSON struct {
+	flags []flagJSON     // in the engine's key order, which is the order of EvaluateAll's results
+	byKey map[string]int // index into flags
+}
+
+type flagJSON struct {
+	key          string
+	quoted       []byte // the key as a JSON string
+	description  []byte // /flags v2 metadata.description: a JSON string, or null
+	multivariate bool
+	payloads     []payloadJSONs
+}
+
+// payloadJSONs is one stored payload as the answers write it.
+type payloadJSONs struct {
+	raw     json.RawMessage // the engine's Result.Payload for it (recognized by identity)
+	posthog []byte          // payloadJSON(raw) as encoding/json writes it; nil when there is none
+	ofrep   []byte          // OFREP metadata.payload: payloadText(raw) as a JSON string; nil when ""
+	err     error           // encoding/json refused posthog's form (a payload that is not JSON)
+}
+
+var noPayload payloadJSONs
+
+func envJSONOf(env *store.Env) *envJSON {
+	return env.Derived(func(env *store.Env) any { return buildEnvJSON(env.Engine) }).(*envJSON)
+}
+
+func buildEnvJSON(e *eval.Engine) *envJSON {
+	keys := e.Keys()
+	ej := &envJSON{flags: make([]flagJSON, len(keys)), byKey: make(map[string]int, len(keys))}
+	for i, k := range keys {
+		ej.flags[i] = newFlagJSON(e, k)
+		ej.byKey[k] = i
+	}
+	return ej
+}
+
+func newFlagJSON(e *eval.Engine, key string) flagJSON {
+	f := flagJSON{key: key, quoted: appendJSONString(nil, key), description: []byte("null")}
+	def, ok := e.Flag(key)
+	if !ok {
+		return f
+	}
+	if def.Description != "" {
+		f.description = appendJSONString(nil, def.Description)
+	}
+	f.multivariate = def.Filters.Multivariate != nil && len(def.Filters.Multivariate.Variants) > 0
+	for _, raw := range def.Filters.Payloads {
+		if len(raw) > 0 {
+			f.payloads = append(f.payloads, newPayloadJSONs(raw))
+		}
+	}
+	return f
+}
+
+func newPayloadJSONs(raw json.RawMessage) payloadJSONs {
+	p := payloadJSONs{raw: raw}
+	if pj := payloadJSON(raw); pj != nil {
+		// encoding/json validates and compacts (HTML-escaping) a RawMessage; do exactly that.
+		p.posthog, p.err = json.Marshal(pj)
+	}
+	if t := payloadText(raw); t != "" {
+		p.ofrep = appendJSONString(nil, t)
+	}
+	return p
+}
+
+// flag finds the encoded flag of a result. hint is where the previous result's flag was plus one: results
+// of EvaluateAll come in the same order, so the map is only consulted after a skipped (inactive) flag.
+func (ej *envJSON) flag(r *eval.Result, hint *int) *flagJSON {
+	if i := *hint; i < len(ej.flags) && ej.flags[i].key == r.Key {
+		*hint = i + 1
+		return &ej.flags[i]
+	}
+	if i, ok := ej.byKey[r.Key]; ok {
+		*hint = i + 1
+		return &ej.flags[i]
+	}
+	f := flagJSON{key: r.Key, quoted: appendJSONString(nil, r.Key), description: []byte("null")}
+	return &f
+}
+
+// payload is the encoded form of r's payload: precomputed when it is one of the flag's stored payloads.
+func (f *flagJSON) payload(raw json.RawMessage) *payloadJSONs {
+	if len(raw) == 0 {
+		return &noPayload
+	}
+	for i := range f.payloads {
+		if p := &f.payloads[i]; len(p.raw) == len(raw) && &p.raw[0] == &raw[0] {
+			return p
+		}
+	}
+	p := newPayloadJSONs(raw)
+	return &p
+}
