@@ -47,12 +47,15 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	pub := &publisher.Publisher{DB: db, JS: js, PollInterval: cfg.PollInterval, Log: log.Named("publisher"),
 		Stream: publisher.Stream{Name: cfg.Stream, SubjectPrefix: cfg.SubjectPrefix, Replicas: cfg.StreamReplicas}}
 
+	db.Committed = pub.Committed
+
 	var ready atomic.Bool
 	api := &httpapi.Server{Store: db, AdminToken: cfg.AdminToken, Log: log.Named("http"), Ready: &ready}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		return httpserve.Serve(gctx, cfg.Addr, api.Handler(), 10*time.Second, bound)
 	})
+	g.Go(func() error { return pub.Notify(gctx) })
 	g.Go(func() error {
 		if err := startPublisher(gctx, pub, log); err != nil {
 			return err

@@ -2,12 +2,15 @@ package postgres
 
 import (
 	"context"
-	"strconv"
+	"encoding/json"
+	"errors"
+	"fmt"
 
+	"github.com/halyard-flags/halyard/shared/apperr"
 	"github.com/jackc/pgx/v5"
 )
 
-// OutboxChannel is the NOTIFY channel the publisher listens on.
+// OutboxChannel is the NOTIFY channel publishers listen on. The payload is the environment id.
 const OutboxChannel = "halyard_outbox"
 
 // Actor is who makes a change: the admin token's name and id (0 for the bootstrap token).
@@ -30,19 +33,82 @@ type change struct {
 	before, after any
 }
 
-// recordChange writes the audit row and the outbox row and queues a NOTIFY, all in the caller's transaction:
-// the change, its audit entry and its publication commit or roll back together.
-func recordChange(ctx context.Context, tx pgx.Tx, envID, version int64, actor Actor, changes ...change) error {
-	for _, c := range changes {
-		if err := audit(ctx, tx, &envID, &version, actor, c); err != nil {
-			return err
-		}
+// recordSQL bumps the environment's version and writes the audit rows and the outbox row of that version in
+// one statement: the version bump takes the environment's row lock, which is then held until commit, so it
+// runs last in the transaction and the lock spans one statement and the commit, not the whole change.
+const recordSQL = `WITH v AS (UPDATE environments SET version = version + 1 WHERE id = $1 RETURNING version),
+	a AS (INSERT INTO audit_log (environment_id, environment_version, actor, actor_token_id, action, resource, before, after)
+		SELECT $1, v.version, $2, $3, c.action, c.resource, c.before::jsonb, c.after::jsonb
+		FROM v, unnest($4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS c(action, resource, before, after, n)
+		ORDER BY c.n),
+	o AS (INSERT INTO outbox (environment_id, environment_version) SELECT $1, version FROM v)
+	SELECT version FROM v`
+
+// recordAtSQL is recordSQL for a version already set (a new environment's first one).
+const recordAtSQL = `WITH v AS (SELECT $8::bigint AS version),
+	a AS (INSERT INTO audit_log (environment_id, environment_version, actor, actor_token_id, action, resource, before, after)
+		SELECT $1, v.version, $2, $3, c.action, c.resource, c.before::jsonb, c.after::jsonb
+		FROM v, unnest($4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS c(action, resource, before, after, n)
+		ORDER BY c.n),
+	o AS (INSERT INTO outbox (environment_id, environment_version) SELECT $1, version FROM v)
+	SELECT version FROM v`
+
+// recordChange bumps the environment's version and writes the audit rows and the outbox row, all in the
+// caller's transaction: the change, its audit entries and its publication commit or roll back together. It
+// returns the version produced. Publishers are told after the commit (DB.committed), not by a NOTIFY in this
+// transaction: PostgreSQL serializes every committing transaction that notified on one global lock held
+// through the commit's WAL flush, which would serialize the commits of all environments.
+func recordChange(ctx context.Context, tx pgx.Tx, envID int64, actor Actor, changes ...change) (int64, error) {
+	args, err := recordArgs(envID, actor, changes)
+	if err != nil {
+		return 0, err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO outbox (environment_id, environment_version) VALUES ($1, $2)`, envID, version); err != nil {
+	var version int64
+	err = tx.QueryRow(ctx, recordSQL, args...).Scan(&version)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, envNotFound(envID)
+	}
+	return version, err
+}
+
+// recordChangeAt is recordChange for a version the caller already set.
+func recordChangeAt(ctx context.Context, tx pgx.Tx, envID, version int64, actor Actor, changes ...change) error {
+	args, err := recordArgs(envID, actor, changes)
+	if err != nil {
 		return err
 	}
-	_, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, OutboxChannel, strconv.FormatInt(envID, 10))
+	_, err = tx.Exec(ctx, recordAtSQL, append(args, version)...)
 	return err
+}
+
+func recordArgs(envID int64, actor Actor, changes []change) ([]any, error) {
+	n := len(changes)
+	actions, resources := make([]string, n), make([]string, n)
+	befores, afters := make([]*string, n), make([]*string, n)
+	for i, c := range changes {
+		actions[i], resources[i] = c.action, c.resource
+		var err error
+		if befores[i], err = jsonText(c.before); err != nil {
+			return nil, err
+		}
+		if afters[i], err = jsonText(c.after); err != nil {
+			return nil, err
+		}
+	}
+	return []any{envID, actor.Name, actor.tokenID(), actions, resources, befores, afters}, nil
+}
+
+// jsonText is v as JSON text, nil for a nil v (SQL NULL, as pgx would send it).
+func jsonText(v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, apperr.Wrap(fmt.Errorf("encode audit entry: %w", err), "postgres.recordChange")
+	}
+	s := string(b)
+	return &s, nil
 }
 
 // audit writes one audit row; envID and version are nil for changes outside environments (projects, tokens).

@@ -17,6 +17,15 @@ import (
 // DB is the writer's database handle.
 type DB struct {
 	Pool *pgxpool.Pool
+	// Committed, when set, is called after every committed change of an environment (its outbox row is
+	// pending): the writer wakes its publisher and tells other writers' publishers. Set it before use.
+	Committed func(envID int64)
+}
+
+func (db *DB) committed(envID int64) {
+	if db.Committed != nil {
+		db.Committed(envID)
+	}
 }
 
 // Open connects a pool and checks the connection.

@@ -88,7 +88,7 @@ func (db *DB) CreateEnvironment(ctx context.Context, projectID int64, name strin
 			env.ID, env.SDKKey, HashKey(env.ServerKey)); err != nil {
 			return err
 		}
-		return recordChange(ctx, tx, env.ID, env.Version, actor,
+		return recordChangeAt(ctx, tx, env.ID, env.Version, actor,
 			change{action: "environment.create", resource: "environment/" + name, after: env.withoutKeys()})
 	})
 	switch {
@@ -99,6 +99,7 @@ func (db *DB) CreateEnvironment(ctx context.Context, projectID int64, name strin
 	case err != nil:
 		return env, apperr.Wrap(err, "postgres.CreateEnvironment")
 	}
+	db.committed(env.ID)
 	return env, nil
 }
 
@@ -124,17 +125,6 @@ func NewKey(prefix string) string {
 func HashKey(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:])
-}
-
-// lockEnvironment bumps the environment's version, taking its row lock: every change to one environment is
-// serialized here, so versions are dense and in commit order.
-func lockEnvironment(ctx context.Context, tx pgx.Tx, envID int64) (int64, error) {
-	var v int64
-	err := tx.QueryRow(ctx, `UPDATE environments SET version = version + 1 WHERE id = $1 RETURNING version`, envID).Scan(&v)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, apperr.New(apperr.NotFound, "environment_not_found", "environment %d does not exist", envID)
-	}
-	return v, err
 }
 
 // EnvironmentVersion returns the environment's current version.

@@ -127,9 +127,11 @@ func flagNotFound(envID int64, key string) error {
 
 // CreateFlag inserts a flag and records the change; it returns the stored flag and the environment version.
 func (db *DB) CreateFlag(ctx context.Context, envID int64, actor Actor, f FlagSpec) (rec FlagRecord, version int64, err error) {
-	version, err = db.inEnvironment(ctx, envID, actor, "postgres.CreateFlag", func(ctx context.Context, et *envTx) (err error) {
-		rec, err = insertFlag(ctx, et, f)
-		return err
+	version, err = db.change(ctx, envID, actor, "postgres.CreateFlag", func(et *envTx) error {
+		return flagValidated(ctx, et, nil, &f.Flag, func() (err error) {
+			rec, err = insertFlag(ctx, et, f)
+			return err
+		})
 	})
 	return rec, version, err
 }
@@ -142,6 +144,9 @@ func insertFlag(ctx context.Context, et *envTx, f FlagSpec) (FlagRecord, error) 
 		et.actor.Name, tagsOf(f.Tags)))
 	if isUniqueViolation(err) {
 		return rec, apperr.New(apperr.Conflict, "flag_exists", "flag %q already exists in environment %d", f.Key, et.envID)
+	}
+	if isForeignKeyViolation(err) {
+		return rec, envNotFound(et.envID)
 	}
 	if err != nil {
 		return rec, err
@@ -160,8 +165,8 @@ func tagsOf(t []string) []string {
 // UpdateFlag locks the flag, lets edit compute its new definition from the current one (edit may refuse with
 // an *apperr.Error), stores it and records the change as action (flag.update, flag.replace, flag.toggle).
 func (db *DB) UpdateFlag(ctx context.Context, envID int64, actor Actor, key, action string, edit func(cur FlagRecord) (FlagSpec, error)) (rec FlagRecord, version int64, err error) {
-	version, err = db.inEnvironment(ctx, envID, actor, "postgres.UpdateFlag", func(ctx context.Context, et *envTx) error {
-		cur, err := getFlag(ctx, et.tx, envID, key, "FOR UPDATE")
+	version, err = db.change(ctx, envID, actor, "postgres.UpdateFlag", func(et *envTx) error {
+		cur, err := lockFlag(ctx, et.tx, envID, key)
 		if err != nil {
 			return err
 		}
@@ -169,10 +174,27 @@ func (db *DB) UpdateFlag(ctx context.Context, envID int64, actor Actor, key, act
 		if err != nil {
 			return err
 		}
-		rec, err = updateFlag(ctx, et, cur, next, action)
-		return err
+		next.ID, next.Key = cur.ID, cur.Key
+		return flagValidated(ctx, et, &cur.Flag, &next.Flag, func() (err error) {
+			rec, err = updateFlag(ctx, et, cur, next, action)
+			return err
+		})
 	})
 	return rec, version, err
+}
+
+// lockFlag reads a live flag and takes its row lock.
+func lockFlag(ctx context.Context, tx pgx.Tx, envID int64, key string) (FlagRecord, error) {
+	cur, err := getFlag(ctx, tx, envID, key, "FOR UPDATE")
+	var ae *apperr.Error
+	if errors.As(err, &ae) && ae.Code == "flag_not_found" {
+		if ok, xerr := environmentExists(ctx, tx, envID); xerr != nil {
+			return cur, xerr
+		} else if !ok {
+			return cur, envNotFound(envID)
+		}
+	}
+	return cur, err
 }
 
 func updateFlag(ctx context.Context, et *envTx, cur FlagRecord, next FlagSpec, action string) (FlagRecord, error) {
@@ -191,23 +213,25 @@ func updateFlag(ctx context.Context, et *envTx, cur FlagRecord, next FlagSpec, a
 // DeleteFlag soft-deletes a flag, unless check refuses or another flag depends on it, and records the
 // change; it returns the environment version.
 func (db *DB) DeleteFlag(ctx context.Context, envID int64, actor Actor, key string, check func(FlagRecord) error) (int64, error) {
-	return db.inEnvironment(ctx, envID, actor, "postgres.DeleteFlag", func(ctx context.Context, et *envTx) error {
-		cur, err := getFlag(ctx, et.tx, envID, key, "FOR UPDATE")
+	return db.change(ctx, envID, actor, "postgres.DeleteFlag", func(et *envTx) error {
+		cur, err := lockFlag(ctx, et.tx, envID, key) // the flag's row before the environment's: see mutate.go
 		if err != nil {
 			return err
 		}
 		if err := check(cur); err != nil {
 			return err
 		}
-		if err := refuseIfDependedOn(ctx, et.tx, envID, cur); err != nil {
-			return err
-		}
-		if _, err := et.tx.Exec(ctx, `UPDATE flags SET deleted = true, deleted_at = now(), version = version + 1,
-			updated_by = $2, updated_at = now() WHERE id = $1`, cur.ID, actor.Name); err != nil {
-			return err
-		}
-		et.record("flag.delete", "flag/"+key, cur, nil)
-		return nil
+		return lockedAndValidated(ctx, et, func() error {
+			if err := refuseIfDependedOn(ctx, et.tx, envID, cur); err != nil {
+				return err
+			}
+			if _, err := et.tx.Exec(ctx, `UPDATE flags SET deleted = true, deleted_at = now(), version = version + 1,
+				updated_by = $2, updated_at = now() WHERE id = $1`, cur.ID, actor.Name); err != nil {
+				return err
+			}
+			et.record("flag.delete", "flag/"+key, cur, nil)
+			return nil
+		})
 	})
 }
 

@@ -2,18 +2,27 @@ package postgres
 
 import (
 	"context"
+	"errors"
 
 	"github.com/halyard-flags/halyard/shared/apperr"
 	"github.com/halyard-flags/halyard/shared/flag"
 	"github.com/jackc/pgx/v5"
 )
 
-// envTx is one change to one environment in progress: the transaction, the version it will produce, and the
-// audit entries collected so far.
+// Locks. Every change of an environment bumps environments.version in its last statement (recordChange):
+// that row lock is held until commit, so versions are dense and in commit order, and it is held for as short
+// a time as possible (one statement and the commit's WAL flush), because it serializes every change of the
+// environment. A change that needs to validate the whole environment (a reference to another flag or a
+// cohort may appear, or something others may reference disappears) takes the row lock first instead
+// (lockEnvironment), so that nothing it validated against changes before it commits. Changes of one flag lock
+// the flag's row before the environment's row; bulk changes lock the environment first and then flags, so a
+// bulk change racing with a change of one of its flags can deadlock: PostgreSQL detects it and Transact
+// retries the transaction that was cancelled.
+
+// envTx is one change to one environment in progress: the transaction and the audit entries collected so far.
 type envTx struct {
 	tx      pgx.Tx
 	envID   int64
-	version int64
 	actor   Actor
 	changes []change
 }
@@ -22,34 +31,102 @@ func (et *envTx) record(action, resource string, before, after any) {
 	et.changes = append(et.changes, change{action: action, resource: resource, before: before, after: after})
 }
 
-// inEnvironment runs fn as one change of the environment: it bumps the version (taking the environment's row
-// lock, which serializes every writer of the environment), runs fn, refuses the change when it makes the
-// environment's definitions invalid (a missing flag or cohort, a dependency cycle), and records the audit
-// rows and one outbox row. It returns the version produced.
+// inEnvironment runs fn as one change of the environment validated as a whole: it takes the environment's
+// row lock, runs fn, refuses the change when it makes the environment's definitions invalid (a missing flag
+// or cohort, a dependency cycle), and records the version bump, the audit rows and one outbox row. It
+// returns the version produced.
 func (db *DB) inEnvironment(ctx context.Context, envID int64, actor Actor, op string, fn func(ctx context.Context, et *envTx) error) (int64, error) {
+	return db.change(ctx, envID, actor, op, func(et *envTx) error {
+		return lockedAndValidated(ctx, et, func() error { return fn(ctx, et) })
+	})
+}
+
+// change runs fn in a transaction as one change of the environment, records it (version, audit, outbox),
+// and once it committed tells the publishers. It returns the version produced.
+func (db *DB) change(ctx context.Context, envID int64, actor Actor, op string, fn func(et *envTx) error) (int64, error) {
 	var version int64
 	err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
 		et := &envTx{tx: tx, envID: envID, actor: actor}
-		if et.version, err = lockEnvironment(ctx, tx, envID); err != nil {
+		if err := fn(et); err != nil {
 			return err
 		}
-		before, err := problemsOf(ctx, tx, envID)
-		if err != nil {
-			return err
-		}
-		if err := fn(ctx, et); err != nil {
-			return err
-		}
-		if err := refuseNewProblems(ctx, tx, envID, before); err != nil {
-			return err
-		}
-		version = et.version
-		return recordChange(ctx, tx, envID, et.version, actor, et.changes...)
+		version, err = recordChange(ctx, tx, envID, actor, et.changes...)
+		return err
 	})
 	if err != nil {
 		return 0, asAppErr(err, op)
 	}
+	db.committed(envID)
 	return version, nil
+}
+
+// lockedAndValidated takes the environment's row lock, then applies the change and refuses it when it adds
+// a problem to the environment's whole set of definitions.
+func lockedAndValidated(ctx context.Context, et *envTx, apply func() error) error {
+	if err := lockEnvironment(ctx, et.tx, et.envID); err != nil {
+		return err
+	}
+	before, err := problemsOf(ctx, et.tx, et.envID)
+	if err != nil {
+		return err
+	}
+	if err := apply(); err != nil {
+		return err
+	}
+	return refuseNewProblems(ctx, et.tx, et.envID, before)
+}
+
+// flagValidated applies a change that leaves one flag defined as next (cur is its definition before, nil
+// for a new flag). A definition that references no other flag and no cohort cannot add a reference problem
+// or a dependency cycle to the environment, and other flags reference this one by id, which the change keeps:
+// such a change is checked on its own (flag.Validate before and after) without the environment's lock until
+// its last statement. Any other change is validated against the whole environment under the lock.
+func flagValidated(ctx context.Context, et *envTx, cur, next *flag.Flag, apply func() error) error {
+	if hasReferences(next) {
+		return lockedAndValidated(ctx, et, apply)
+	}
+	if err := apply(); err != nil {
+		return err
+	}
+	var before []flag.Problem
+	if cur != nil {
+		before = ownProblems(cur)
+	}
+	return refuseNew(before, ownProblems(next))
+}
+
+// hasReferences reports whether the flag depends on another flag or on a cohort anywhere in its filters.
+func hasReferences(f *flag.Flag) bool {
+	found := false
+	eachFlagProperty(f, func(p *flag.Property) { found = found || p.Type == "flag" || p.Type == "cohort" })
+	return found
+}
+
+// ownProblems is what flag.ValidateSet reports about the flag on its own.
+func ownProblems(f *flag.Flag) []flag.Problem {
+	ps := flag.Validate(f)
+	for i := range ps {
+		ps[i].Flag = f.Key
+	}
+	return ps
+}
+
+// lockEnvironment takes the environment's row lock (the one the version bump takes; NO KEY UPDATE, so
+// inserts referencing the environment are not blocked) until the transaction ends.
+func lockEnvironment(ctx context.Context, tx pgx.Tx, envID int64) error {
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM environments WHERE id = $1 FOR NO KEY UPDATE`, envID).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return envNotFound(envID)
+	}
+	return err
+}
+
+// environmentExists tells a missing flag from a missing environment.
+func environmentExists(ctx context.Context, tx pgx.Tx, envID int64) (bool, error) {
+	var ok bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM environments WHERE id = $1)`, envID).Scan(&ok)
+	return ok, err
 }
 
 // problemsOf validates the environment's whole set of definitions (flag.ValidateSet).
@@ -72,6 +149,10 @@ func refuseNewProblems(ctx context.Context, tx pgx.Tx, envID int64, before []fla
 	if err != nil {
 		return err
 	}
+	return refuseNew(before, after)
+}
+
+func refuseNew(before, after []flag.Problem) error {
 	old := map[flag.Problem]bool{}
 	for _, p := range before {
 		old[p] = true

@@ -99,9 +99,13 @@ func readFlags(ctx context.Context, tx pgx.Tx, envID int64) ([]flag.Flag, error)
 	})
 }
 
-// MarkPublished marks every pending outbox row of the environment at or below version as published.
+// MarkPublished marks every pending outbox row of the environment at or below version as published. It
+// commits without waiting for the WAL flush (synchronous_commit off for this statement only): a mark lost in
+// a crash leaves the rows pending, and the next drain finds the stream already holds their version and marks
+// them again, publishing nothing.
 func (db *DB) MarkPublished(ctx context.Context, conn *pgx.Conn, envID, version int64) (int64, error) {
 	tag, err := conn.Exec(ctx, `UPDATE outbox SET published_at = now()
+		FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async
 		WHERE environment_id = $1 AND environment_version <= $2 AND published_at IS NULL`, envID, version)
 	if err != nil {
 		return 0, fmt.Errorf("postgres.MarkPublished(%d, v%d): %w", envID, version, err)

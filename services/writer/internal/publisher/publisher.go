@@ -2,9 +2,12 @@ package publisher
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/halyard-flags/halyard/services/writer/internal/postgres"
@@ -25,7 +28,62 @@ type Publisher struct {
 	// Published, when set, is called after each acknowledged publish (metrics and tests).
 	Published func(envID, version int64, bytes int)
 
-	st jetstream.Stream
+	st   jetstream.Stream
+	id   string              // this publisher's NOTIFY payload, to ignore its own notifications
+	last map[string]lastSnap // per subject, the last snapshot this publisher saw acknowledged (drain only)
+
+	initOnce sync.Once
+	wake     chan struct{} // this writer committed a change: drain now
+	tell     chan struct{} // this writer committed a change: tell other writers (NOTIFY)
+}
+
+// lastSnap is a subject's last message as far as this publisher knows.
+type lastSnap struct {
+	seq     uint64
+	version int64
+}
+
+func (p *Publisher) init() {
+	p.initOnce.Do(func() {
+		p.wake = make(chan struct{}, 1)
+		p.tell = make(chan struct{}, 1)
+		p.last = map[string]lastSnap{}
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		p.id = "writer-" + hex.EncodeToString(b[:])
+	})
+}
+
+// Committed tells the publisher that this writer committed a change of the environment: its own drain runs
+// at once, and other writers' publishers are notified (coalesced, by Notify). It never blocks.
+func (p *Publisher) Committed(envID int64) {
+	p.init()
+	for _, ch := range []chan struct{}{p.wake, p.tell} {
+		select {
+		case ch <- struct{}{}:
+		default: // already due; it will see this change too
+		}
+	}
+}
+
+// Notify sends NOTIFY halyard_outbox after changes this writer committed, so that other writers' publishers
+// drain too (e.g. while this writer cannot reach NATS), until ctx ends. Changes made while one notification is
+// being sent share the next one. The NOTIFY is sent in its own transaction with synchronous_commit off: it
+// is a hint (publishers also poll), and sending it in the change's own transaction would make every commit
+// wait on PostgreSQL's single notification lock, held through the WAL flush.
+func (p *Publisher) Notify(ctx context.Context) error {
+	p.init()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-p.tell:
+		}
+		if _, err := p.DB.Pool.Exec(ctx, `SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`,
+			postgres.OutboxChannel, p.id); err != nil && ctx.Err() == nil {
+			p.Log.Warn("cannot notify other writers; they will poll", zap.Error(err))
+		}
+	}
 }
 
 // Start ensures the stream exists with Halyard's configuration; call it before Run.
@@ -37,6 +95,7 @@ func (p *Publisher) Start(ctx context.Context) (err error) {
 // Run publishes pending changes until ctx ends: at once, on every NOTIFY from a commit, and on a polling
 // interval in case a notification was missed (e.g. while the listening connection was down).
 func (p *Publisher) Run(ctx context.Context) error {
+	p.init()
 	wake := make(chan struct{}, 1)
 	go p.listen(ctx, wake)
 	tick := time.NewTicker(p.PollInterval)
@@ -49,6 +108,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-wake:
+		case <-p.wake:
 		case <-tick.C:
 		}
 	}
@@ -80,8 +140,12 @@ func (p *Publisher) listenOnce(ctx context.Context, wake chan<- struct{}) error 
 	}
 	defer conn.Exec(context.WithoutCancel(ctx), "UNLISTEN *") //nolint:errcheck
 	for {
-		if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
+		n, err := conn.Conn().WaitForNotification(ctx)
+		if err != nil {
 			return err
+		}
+		if n.Payload == p.id {
+			continue // this writer's own change: Committed already woke the drain
 		}
 		select {
 		case wake <- struct{}{}:
@@ -130,14 +194,34 @@ func (p *Publisher) publishEnv(ctx context.Context, conn *pgx.Conn, envID int64)
 }
 
 // publish sends the snapshot unless the stream already holds this version or a newer one. It returns the
-// bytes published (0 when it had nothing to do).
+// bytes published (0 when it had nothing to do). The subject's last sequence and version come from what this
+// publisher last saw acknowledged; when it knows nothing, or when the stream refuses the publish because
+// another message came since, it asks the stream.
 func (p *Publisher) publish(ctx context.Context, snap *wire.Snapshot) (int, error) {
 	subject := p.Stream.Subject(snap.EnvironmentID)
-	lastSeq, lastVersion, err := p.lastPublished(ctx, subject)
-	if err != nil {
-		return 0, err
+	last, known := p.last[subject]
+	for {
+		if known && last.version >= snap.Version {
+			known = false // nothing newer to publish, by what we remember: make sure the stream agrees
+		}
+		if !known {
+			var err error
+			if last, err = p.lastPublished(ctx, subject); err != nil {
+				return 0, err
+			}
+		}
+		n, err := p.publishAfter(ctx, subject, last, snap)
+		if err == nil || !known {
+			return n, err
+		}
+		delete(p.last, subject) // what we knew is stale (another writer published, or the stream changed)
+		known = false
 	}
-	if lastVersion >= snap.Version {
+}
+
+// publishAfter publishes the snapshot expecting last to be the subject's last message.
+func (p *Publisher) publishAfter(ctx context.Context, subject string, last lastSnap, snap *wire.Snapshot) (int, error) {
+	if last.version >= snap.Version {
 		return 0, nil
 	}
 	snap.PublishedAt = time.Now().UnixMilli()
@@ -149,27 +233,30 @@ func (p *Publisher) publish(ctx context.Context, snap *wire.Snapshot) (int, erro
 	msg.Data = data
 	msg.Header.Set(HeaderVersion, strconv.FormatInt(snap.Version, 10))
 	msg.Header.Set(HeaderEnvironment, strconv.FormatInt(snap.EnvironmentID, 10))
-	_, err = p.JS.PublishMsg(ctx, msg,
+	ack, err := p.JS.PublishMsg(ctx, msg,
 		jetstream.WithMsgID(fmt.Sprintf("env-%d-v%d", snap.EnvironmentID, snap.Version)),
-		jetstream.WithExpectLastSequencePerSubject(lastSeq))
+		jetstream.WithExpectLastSequencePerSubject(last.seq))
 	if err != nil {
 		return 0, fmt.Errorf("publish %s v%d: %w", subject, snap.Version, err)
+	}
+	if !ack.Duplicate {
+		p.last[subject] = lastSnap{seq: ack.Sequence, version: snap.Version}
 	}
 	return len(data), nil
 }
 
-// lastPublished returns the stream sequence and version of the subject's last snapshot (0, 0 when none).
-func (p *Publisher) lastPublished(ctx context.Context, subject string) (uint64, int64, error) {
+// lastPublished returns the stream sequence and version of the subject's last snapshot (zero when none).
+func (p *Publisher) lastPublished(ctx context.Context, subject string) (lastSnap, error) {
 	m, err := p.st.GetLastMsgForSubject(ctx, subject)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return 0, 0, nil
+		return lastSnap{}, nil
 	}
 	if err != nil {
-		return 0, 0, err
+		return lastSnap{}, err
 	}
 	v, err := strconv.ParseInt(m.Header.Get(HeaderVersion), 10, 64)
 	if err != nil {
-		return 0, 0, fmt.Errorf("last message of %s has no valid %s header: %w", subject, HeaderVersion, err)
+		return lastSnap{}, fmt.Errorf("last message of %s has no valid %s header: %w", subject, HeaderVersion, err)
 	}
-	return m.Sequence, v, nil
+	return lastSnap{seq: m.Sequence, version: v}, nil
 }
