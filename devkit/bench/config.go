@@ -36,6 +36,8 @@ type Config struct {
 	SnapshotFlags  int           // BENCH_SNAPSHOT_FLAGS (10000)
 	WriterDuration time.Duration // BENCH_WRITER_DURATION (15s)
 	WriterConc     int           // BENCH_WRITER_CONC (16)
+	Noisy          float64       // BENCH_NOISY (25): others' CPU share (%) above which a pair is measured again
+	Retries        int           // BENCH_RETRIES (3): how many pairs one run may measure again
 	Profile        bool          // BENCH_PROFILE (1): perf profiles of the evaluator under wrk, when perf exists
 }
 
@@ -81,6 +83,8 @@ func FromEnv() (Config, error) {
 	c.WriterDuration = dur("BENCH_WRITER_DURATION", q("15s", "3s"))
 	c.WriterConc = int(num("BENCH_WRITER_CONC", "16"))
 	c.Profile = envOr("BENCH_PROFILE", "1") == "1"
+	c.Noisy = num("BENCH_NOISY", "25")
+	c.Retries = int(num("BENCH_RETRIES", q("3", "1")))
 	if s := os.Getenv("BENCH_SCENARIOS"); s != "" {
 		c.Scenarios = map[string]bool{}
 		for _, id := range strings.Split(s, ",") {
@@ -99,6 +103,7 @@ func (c Config) Settings() map[string]string {
 		"BENCH_PROP_CHANGES": fmt.Sprint(c.PropChanges), "BENCH_COLD_ENVS": fmt.Sprint(c.ColdEnvs),
 		"BENCH_COLD_FLAGS": fmt.Sprint(c.ColdFlags), "BENCH_SNAPSHOT_FLAGS": fmt.Sprint(c.SnapshotFlags),
 		"BENCH_WRITER_DURATION": c.WriterDuration.String(), "BENCH_WRITER_CONC": fmt.Sprint(c.WriterConc),
+		"BENCH_NOISY": fmt.Sprint(c.Noisy), "BENCH_RETRIES": fmt.Sprint(c.Retries),
 	}
 }
 

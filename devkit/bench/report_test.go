@@ -67,7 +67,7 @@ func TestWriteMarkdown(t *testing.T) {
 		"BENCH_QUICK=1 make bench",
 		"| 6 | encode | ≤ 50 ms | 12.50 ms | yes |",
 		"| 3 | big env | | not available | — |",
-		"| OFREP | wrk -t2 -c64 -d15s | 30000 | 75% | 2.00 | 0.00 | 6.00 | 0.00 | 0.00 | 1.50× | 0 |",
+		"| OFREP | wrk -t2 -c64 -d15s | 30000 | 75% | 2.00 | 0.00 | 6.00 | 0.00 | 0.00 | 1.50× | 0 | 0% |",
 		"| ceiling | open loop 100/s 1s | 100 | 0.50 |",
 		"## 3. big env\n\n**not available.** no such route",
 		"| encode | 12.50 ms |",

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -34,6 +35,7 @@ type Runner struct {
 	writerProfile   *SystemProfile
 	writerWaits     string
 	encoding        []EncodingCost
+	retries         int                          // pairs measured again so far
 	envs            map[string]admin.Environment // by scenario name: "s1", "s2", "s3", "w"
 }
 
@@ -80,7 +82,10 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Report, error) {
 			continue
 		}
 		r.logf("scenario %s", s.id)
+		before := sampleCPU()
 		sc := s.fn(ctx)
+		sc.Metrics = append(sc.Metrics, Metric{Name: "other processes' CPU during this scenario (share of the machine)",
+			Value: math.Round(othersPercent(before, sampleCPU())), Unit: "%"})
 		r.logf("scenario %s: %s %s", s.id, sc.Status, sc.Note)
 		r.Report.Scenarios = append(r.Report.Scenarios, sc)
 	}
