@@ -43,16 +43,33 @@ func (r *flagsRequest) token() string {
 	return r.APIKey
 }
 
-// readBody reads at most MaxBodyBytes; a longer body is a 413.
-func readBody(req *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(req.Body, MaxBodyBytes+1))
-	if err != nil {
-		return nil, apperr.New(apperr.BadRequest, "invalid_body", "cannot read the request body")
+// readBody reads at most MaxBodyBytes into a pooled buffer; a longer body is a 413. The caller gives the
+// buffer back with putBody once decoded (the decoders copy whatever they keep).
+func readBody(req *http.Request) (*[]byte, error) {
+	buf := getBody()
+	b := *buf
+	if n := req.ContentLength; n > 0 && n <= MaxBodyBytes && int(n) >= cap(b) {
+		b = make([]byte, 0, n+1) // +1: EOF is seen without growing
 	}
-	if len(body) > MaxBodyBytes {
-		return nil, errTooLarge
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := req.Body.Read(b[len(b):min(cap(b), MaxBodyBytes+1)])
+		b = b[:len(b)+n]
+		*buf = b
+		if len(b) > MaxBodyBytes {
+			putBody(buf)
+			return nil, errTooLarge
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			putBody(buf)
+			return nil, apperr.New(apperr.BadRequest, "invalid_body", "cannot read the request body")
+		}
 	}
-	return body, nil
 }
 
 var errTooLarge = apperr.New(apperr.TooLarge, "body_too_large", "the request body is over 1 MiB")
@@ -63,14 +80,17 @@ var errTooLarge = apperr.New(apperr.TooLarge, "body_too_large", "the request bod
 func decodeFlagsRequest(req *http.Request, body []byte) (*flagsRequest, error) {
 	ct := req.Header.Get(echoContentType)
 	base := "application/json"
-	if ct != "" {
+	if ct != "" && ct != base {
 		if mt, _, err := mime.ParseMediaType(ct); err == nil {
 			base = mt
 		} else {
 			base = strings.TrimSpace(strings.SplitN(ct, ";", 2)[0])
 		}
 	}
-	compression := strings.ToLower(req.URL.Query().Get("compression"))
+	compression := ""
+	if strings.Contains(req.URL.RawQuery, "compression") { // parsing every query costs a map per request
+		compression = strings.ToLower(req.URL.Query().Get("compression"))
+	}
 	switch compression {
 	case "", "gzip", "gzip-js", "base64":
 	default:
@@ -121,6 +141,11 @@ func gunzip(body []byte) ([]byte, error) {
 }
 
 func parseWithFallbacks(raw []byte) (*flagsRequest, error) {
+	if doc, ok := parseJSON(raw); ok {
+		if r, ok := flagsRequestOf(doc); ok {
+			return r, nil
+		}
+	}
 	var r flagsRequest
 	if err := unmarshalNumbers(raw, &r); err == nil {
 		return &r, nil

@@ -86,7 +86,8 @@ func (s *Server) answerFlags(c echo.Context, sh shape, withConfig bool) error {
 	if err != nil {
 		return err
 	}
-	fr, err := decodeFlagsRequest(req, body)
+	fr, err := decodeFlagsRequest(req, *body)
+	putBody(body)
 	if err != nil {
 		return err
 	}

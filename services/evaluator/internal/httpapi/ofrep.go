@@ -130,7 +130,8 @@ func (s *Server) ofrepRequest(c echo.Context) (*store.Env, *eval.Context, error)
 	if err != nil {
 		return nil, nil, &ofrepErr{http.StatusRequestEntityTooLarge, ofrepParseError, "the request body is over 1 MiB"}
 	}
-	ctx, err := ofrepContext(body)
+	ctx, err := ofrepContext(*body)
+	putBody(body)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -138,21 +139,9 @@ func (s *Server) ofrepRequest(c echo.Context) (*store.Env, *eval.Context, error)
 }
 
 func ofrepContext(body []byte) (*eval.Context, error) {
-	var req struct {
-		Context json.RawMessage `json:"context"`
-	}
-	if len(bytes.TrimSpace(body)) > 0 {
-		if err := unmarshalNumbers(body, &req); err != nil {
-			return nil, &ofrepErr{http.StatusBadRequest, ofrepParseError, "the body is not a JSON object: " + err.Error()}
-		}
-	}
-	raw := bytes.TrimSpace(req.Context)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, &ofrepErr{http.StatusBadRequest, ofrepTargetingKeyMissing, "context.targetingKey is required"}
-	}
-	var attrs map[string]any
-	if err := unmarshalNumbers(raw, &attrs); err != nil {
-		return nil, &ofrepErr{http.StatusBadRequest, ofrepInvalidContext, "context must be an object"}
+	attrs, err := ofrepAttrs(body)
+	if err != nil {
+		return nil, err
 	}
 	ctx := &eval.Context{}
 	if tk, present := attrs["targetingKey"]; present {
@@ -175,7 +164,55 @@ func ofrepContext(body []byte) (*eval.Context, error) {
 	return ctx, nil
 }
 
+// ofrepAttrs is the body's context object. The bodies SDKs send take one pass of parseJSON; anything else
+// (and every error) goes through encoding/json as before, for the same answer and message.
+func ofrepAttrs(body []byte) (map[string]any, error) {
+	if doc, ok := parseJSON(body); ok {
+		if m, ok := doc.(map[string]any); ok && !otherCaseOfContext(m) {
+			if attrs, ok := m["context"].(map[string]any); ok {
+				return attrs, nil
+			}
+		}
+	}
+	return ofrepAttrsDecoded(body)
+}
+
+// ofrepAttrsDecoded is ofrepAttrs through encoding/json.
+func ofrepAttrsDecoded(body []byte) (map[string]any, error) {
+	var req struct {
+		Context json.RawMessage `json:"context"`
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		if err := unmarshalNumbers(body, &req); err != nil {
+			return nil, &ofrepErr{http.StatusBadRequest, ofrepParseError, "the body is not a JSON object: " + err.Error()}
+		}
+	}
+	raw := bytes.TrimSpace(req.Context)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, &ofrepErr{http.StatusBadRequest, ofrepTargetingKeyMissing, "context.targetingKey is required"}
+	}
+	var attrs map[string]any
+	if err := unmarshalNumbers(raw, &attrs); err != nil {
+		return nil, &ofrepErr{http.StatusBadRequest, ofrepInvalidContext, "context must be an object"}
+	}
+	return attrs, nil
+}
+
+// otherCaseOfContext: a member encoding/json would also take for the context field (names match
+// case-insensitively).
+func otherCaseOfContext(m map[string]any) bool {
+	for k := range m {
+		if k != "context" && strings.EqualFold(k, "context") {
+			return true
+		}
+	}
+	return false
+}
+
 func ofrepGroups(attrs map[string]any, ctx *eval.Context) error {
+	if attrs["groups"] == nil && attrs["groupProperties"] == nil {
+		return nil // no groups: nothing to add
+	}
 	fr := flagsRequest{DistinctID: ctx.DistinctID}
 	if g, ok := attrs["groups"]; ok && g != nil {
 		m, ok := g.(map[string]any)

@@ -286,13 +286,16 @@ func appendOFREPBulk(dst []byte, ej *envJSON, results []eval.Result) []byte {
 
 var jsonContentType = []string{echo.MIMEApplicationJSON}
 
-// writeBody sends a JSON answer with its length, in one write.
+// writeBody sends a JSON answer in one write, with its length: net/http adds Content-Length itself to an
+// answer that fits its 2 KiB chunking buffer; a larger one would otherwise be sent chunked.
 func writeBody(c echo.Context, status int, body []byte) error {
 	h := c.Response().Header()
 	if _, set := h[echo.HeaderContentType]; !set {
 		h[echo.HeaderContentType] = jsonContentType
 	}
-	h[echo.HeaderContentLength] = []string{strconv.Itoa(len(body))}
+	if len(body) > 2048 {
+		h[echo.HeaderContentLength] = []string{strconv.Itoa(len(body))}
+	}
 	c.Response().WriteHeader(status)
 	_, err := c.Response().Write(body)
 	return err

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -259,3 +262,33 @@ func TestRenderRefusesInvalidPayload(t *testing.T) {
 	}
 }
 
+
+// TestAnswersCarryContentLength: small and large answers alike go out with Content-Length, not chunked.
+func TestAnswersCarryContentLength(t *testing.T) {
+	_, h := testServer(t)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for _, c := range []struct{ path, body, auth string }{
+		{"/ofrep/v1/evaluate/flags/bool-on", `{"context":{"targetingKey":"u"}}`, "Bearer " + testSDKKey},
+		{"/ofrep/v1/evaluate/flags", `{"context":{"targetingKey":"u"}}`, "Bearer " + testSDKKey},
+		{"/flags?v=2", `{"token":"` + testSDKKey + `","distinct_id":"u"}`, ""},
+		{"/decide?v=1", `{"token":"` + testSDKKey + `","distinct_id":"u"}`, ""},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+c.path, strings.NewReader(c.body))
+		req.Header.Set("Content-Type", "application/json")
+		if c.auth != "" {
+			req.Header.Set("Authorization", c.auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.ContentLength != int64(len(b)) || len(resp.TransferEncoding) > 0 ||
+			resp.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("%s: %d, Content-Length %d for %d bytes, Transfer-Encoding %v, Content-Type %q", c.path,
+				resp.StatusCode, resp.ContentLength, len(b), resp.TransferEncoding, resp.Header.Get("Content-Type"))
+		}
+	}
+}
