@@ -17,9 +17,14 @@ type envJSON struct {
 
 type flagJSON struct {
 	key          string
+	id, version  int64  // the definition's, which the engine's results carry
 	quoted       []byte // the key as a JSON string
+	v2Head       []byte // /flags v2: `"key":{"key":"key","enabled":`
+	ofrepFlagID  []byte // OFREP metadata: `"flagId":id`
+	ofrepTail    []byte // OFREP metadata: `,"version":version}}`
 	description  []byte // /flags v2 metadata.description: a JSON string, or null
 	multivariate bool
+	none         payloadJSONs // no payload
 	payloads     []payloadJSONs
 }
 
@@ -29,9 +34,10 @@ type payloadJSONs struct {
 	posthog []byte          // payloadJSON(raw) as encoding/json writes it; nil when there is none
 	ofrep   []byte          // OFREP metadata.payload: payloadText(raw) as a JSON string; nil when ""
 	err     error           // encoding/json refused posthog's form (a payload that is not JSON)
+	// v2Tail ends the flag's /flags v2 object after its reason: metadata with the flag's id, version,
+	// description and this payload. nil when not precomputed.
+	v2Tail []byte
 }
-
-var noPayload payloadJSONs
 
 func envJSONOf(env *store.Env) *envJSON {
 	return env.Derived(func(env *store.Env) any { return buildEnvJSON(env.Engine) }).(*envJSON)
@@ -49,20 +55,44 @@ func buildEnvJSON(e *eval.Engine) *envJSON {
 
 func newFlagJSON(e *eval.Engine, key string) flagJSON {
 	f := flagJSON{key: key, quoted: appendJSONString(nil, key), description: []byte("null")}
+	f.v2Head = append(append(append(append([]byte(nil), f.quoted...), `:{"key":`...), f.quoted...), `,"enabled":`...)
 	def, ok := e.Flag(key)
 	if !ok {
 		return f
 	}
+	f.id, f.version = def.ID, def.Version
+	f.ofrepFlagID = appendInt([]byte(`"flagId":`), f.id)
+	f.ofrepTail = append(appendInt([]byte(`,"version":`), f.version), "}}"...)
 	if def.Description != "" {
 		f.description = appendJSONString(nil, def.Description)
 	}
 	f.multivariate = def.Filters.Multivariate != nil && len(def.Filters.Multivariate.Variants) > 0
+	f.none.v2Tail = appendV2Tail(nil, f.id, f.version, f.description, nil)
 	for _, raw := range def.Filters.Payloads {
 		if len(raw) > 0 {
-			f.payloads = append(f.payloads, newPayloadJSONs(raw))
+			p := newPayloadJSONs(raw)
+			p.v2Tail = appendV2Tail(nil, f.id, f.version, f.description, p.posthog)
+			f.payloads = append(f.payloads, p)
 		}
 	}
 	return f
+}
+
+// appendV2Tail appends `},"metadata":{"id":…,"version":…,"description":…,"payload":…}}`: the end of the
+// reason object and the flag's metadata.
+func appendV2Tail(dst []byte, id, version int64, description, payload []byte) []byte {
+	dst = append(dst, `},"metadata":{"id":`...)
+	dst = appendInt(dst, id)
+	dst = append(dst, `,"version":`...)
+	dst = appendInt(dst, version)
+	dst = append(dst, `,"description":`...)
+	dst = append(dst, description...)
+	dst = append(dst, `,"payload":`...)
+	if payload == nil {
+		payload = []byte("null")
+	}
+	dst = append(dst, payload...)
+	return append(dst, "}}"...)
 }
 
 func newPayloadJSONs(raw json.RawMessage) payloadJSONs {
@@ -89,13 +119,14 @@ func (ej *envJSON) flag(r *eval.Result, hint *int) *flagJSON {
 		return &ej.flags[i]
 	}
 	f := flagJSON{key: r.Key, quoted: appendJSONString(nil, r.Key), description: []byte("null")}
+	f.v2Head = append(append(append(append([]byte(nil), f.quoted...), `:{"key":`...), f.quoted...), `,"enabled":`...)
 	return &f
 }
 
 // payload is the encoded form of r's payload: precomputed when it is one of the flag's stored payloads.
 func (f *flagJSON) payload(raw json.RawMessage) *payloadJSONs {
 	if len(raw) == 0 {
-		return &noPayload
+		return &f.none
 	}
 	for i := range f.payloads {
 		if p := &f.payloads[i]; len(p.raw) == len(raw) && &p.raw[0] == &raw[0] {

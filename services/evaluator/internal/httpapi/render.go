@@ -120,10 +120,7 @@ func appendDetails(dst []byte, ej *envJSON, results []eval.Result) ([]byte, erro
 			return dst, p.err
 		}
 		dst = appendComma(dst, i)
-		dst = append(dst, f.quoted...)
-		dst = append(dst, `:{"key":`...)
-		dst = append(dst, f.quoted...)
-		dst = append(dst, `,"enabled":`...)
+		dst = append(dst, f.v2Head...)
 		dst = appendBool(dst, r.Enabled)
 		dst = append(dst, `,"variant":`...)
 		dst = appendVariant(dst, r.Variant)
@@ -134,7 +131,7 @@ func appendDetails(dst []byte, ej *envJSON, results []eval.Result) ([]byte, erro
 		dst = appendJSONString(dst, r.Reason.Code)
 		dst = append(dst, `,"condition_index":`...)
 		if r.Reason.ConditionIndex >= 0 {
-			dst = strconv.AppendInt(dst, int64(r.Reason.ConditionIndex), 10)
+			dst = appendIndex(dst, r.Reason.ConditionIndex)
 		} else {
 			dst = append(dst, "null"...)
 		}
@@ -142,21 +139,21 @@ func appendDetails(dst []byte, ej *envJSON, results []eval.Result) ([]byte, erro
 			dst = append(dst, `,"description":`...)
 			dst = appendJSONString(dst, r.Reason.Description)
 		}
-		dst = append(dst, `},"metadata":{"id":`...)
-		dst = appendInt(dst, r.FlagID)
-		dst = append(dst, `,"version":`...)
-		dst = appendInt(dst, r.Version)
-		dst = append(dst, `,"description":`...)
-		dst = append(dst, f.description...)
-		dst = append(dst, `,"payload":`...)
-		if p.posthog != nil {
-			dst = append(dst, p.posthog...)
+		if p.v2Tail != nil && r.FlagID == f.id && r.Version == f.version {
+			dst = append(dst, p.v2Tail...)
 		} else {
-			dst = append(dst, "null"...)
+			dst = appendV2Tail(dst, r.FlagID, r.Version, f.description, p.posthog)
 		}
-		dst = append(dst, "}}"...)
 	}
 	return append(dst, '}'), nil
+}
+
+// appendIndex appends a condition index; almost always one digit.
+func appendIndex(dst []byte, i int) []byte {
+	if 0 <= i && i < 10 {
+		return append(dst, byte('0'+i))
+	}
+	return strconv.AppendInt(dst, int64(i), 10)
 }
 
 func appendVariant(dst []byte, v string) []byte {
@@ -257,17 +254,24 @@ func appendOFREP(dst []byte, ej *envJSON, r *eval.Result, hint *int) (out []byte
 	dst = append(dst, `,"metadata":{`...)
 	if r.Reason.ConditionIndex >= 0 {
 		dst = append(dst, `"conditionIndex":`...)
-		dst = strconv.AppendInt(dst, int64(r.Reason.ConditionIndex), 10)
+		dst = appendIndex(dst, r.Reason.ConditionIndex)
 		dst = append(dst, ',')
 	}
-	dst = append(dst, `"flagId":`...)
-	dst = appendInt(dst, r.FlagID)
+	if f.ofrepFlagID != nil && r.FlagID == f.id {
+		dst = append(dst, f.ofrepFlagID...)
+	} else {
+		dst = append(dst, `"flagId":`...)
+		dst = appendInt(dst, r.FlagID)
+	}
 	if p := f.payload(r.Payload); p.ofrep != nil {
 		dst = append(dst, `,"payload":`...)
 		dst = append(dst, p.ofrep...)
 	}
 	dst = append(dst, `,"reasonCode":`...)
 	dst = appendJSONString(dst, r.Reason.Code)
+	if f.ofrepTail != nil && r.Version == f.version {
+		return append(dst, f.ofrepTail...), false
+	}
 	dst = append(dst, `,"version":`...)
 	dst = appendInt(dst, r.Version)
 	return append(dst, "}}"...), false
