@@ -26,6 +26,7 @@ type Report struct {
 	Summary     []string          `json:"summary,omitempty"` // the bottlenecks in one line each, with their numbers
 	Findings    []Finding         `json:"findings,omitempty"`
 	Duration    string            `json:"duration"`
+	History     *History          `json:"-"` // rendered in the markdown; stored in its own file
 }
 
 // Machine describes where the run happened.
@@ -200,6 +201,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			}
 			p("\n")
 		}
+	}
+	if r.History != nil {
+		p("%s\n", r.History.Markdown(12))
 	}
 	if len(r.Summary) > 0 {
 		p("## Summary\n\n")

@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -57,6 +58,13 @@ func run(ctx context.Context) error {
 	if rep == nil {
 		return err
 	}
+	if cfg.Quick || err != nil {
+		rep.History = nil // only complete full runs are history
+	} else if rep.History, err = bench.ReadHistory(filepath.Join(cfg.OutDir, "benchmarks-history.json")); err != nil {
+		return err
+	} else {
+		rep.History.Add(bench.HistoryRunOf(rep))
+	}
 	if werr := write(cfg.OutDir, rep); werr != nil {
 		return werr
 	}
@@ -92,10 +100,18 @@ func write(dir string, rep *bench.Report) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	for name, render := range map[string]func(*os.File) error{
+	files := map[string]func(*os.File) error{
 		"benchmarks.md":   func(f *os.File) error { return rep.WriteMarkdown(f) },
 		"benchmarks.json": func(f *os.File) error { return rep.WriteJSON(f) },
-	} {
+	}
+	if rep.History != nil {
+		files["benchmarks-history.json"] = func(f *os.File) error {
+			enc := json.NewEncoder(f)
+			enc.SetIndent("", "  ")
+			return enc.Encode(rep.History)
+		}
+	}
+	for name, render := range files {
 		f, err := os.Create(filepath.Join(dir, name))
 		if err != nil {
 			return err
