@@ -71,6 +71,39 @@ func recordChange(ctx context.Context, tx pgx.Tx, envID int64, actor Actor, chan
 	return version, err
 }
 
+// recordAndCommit is recordChange followed by COMMIT in the same round trip (one pipeline, one Sync): the
+// environment's row lock, taken by the version bump, is released by the commit without waiting for this
+// process to read the statement's answer and send COMMIT. An error in the first statement skips the COMMIT
+// and leaves the transaction failed, for the caller to roll back. The caller must not use tx afterwards.
+func recordAndCommit(ctx context.Context, tx pgx.Tx, envID int64, actor Actor, changes []change) (version int64, err error) {
+	args, err := recordArgs(envID, actor, changes)
+	if err != nil {
+		return 0, err
+	}
+	b := &pgx.Batch{}
+	b.Queue(recordSQL, args...)
+	b.Queue(`COMMIT`)
+	br := tx.SendBatch(ctx, b)
+	defer func() {
+		if cerr := br.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	if err := br.QueryRow().Scan(&version); errors.Is(err, pgx.ErrNoRows) {
+		return 0, envNotFound(envID)
+	} else if err != nil {
+		return 0, err
+	}
+	tag, err := br.Exec()
+	if err != nil {
+		return 0, err
+	}
+	if tag.String() != "COMMIT" {
+		return 0, fmt.Errorf("postgres.recordAndCommit: COMMIT answered %q", tag.String())
+	}
+	return version, nil
+}
+
 // recordChangeAt is recordChange for a version the caller already set.
 func recordChangeAt(ctx context.Context, tx pgx.Tx, envID, version int64, actor Actor, changes ...change) error {
 	args, err := recordArgs(envID, actor, changes)

@@ -165,6 +165,10 @@ func tagsOf(t []string) []string {
 // UpdateFlag locks the flag, lets edit compute its new definition from the current one (edit may refuse with
 // an *apperr.Error), stores it and records the change as action (flag.update, flag.replace, flag.toggle).
 func (db *DB) UpdateFlag(ctx context.Context, envID int64, actor Actor, key, action string, edit func(cur FlagRecord) (FlagSpec, error)) (rec FlagRecord, version int64, err error) {
+	rec, version, done, err := db.updateFlagOptimistic(ctx, envID, actor, key, action, edit)
+	if done {
+		return rec, version, err
+	}
 	version, err = db.change(ctx, envID, actor, "postgres.UpdateFlag", func(et *envTx) error {
 		cur, err := lockFlag(ctx, et.tx, envID, key)
 		if err != nil {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/halyard-flags/halyard/shared/apperr"
 	"github.com/halyard-flags/halyard/shared/flag"
@@ -41,23 +42,46 @@ func (db *DB) inEnvironment(ctx context.Context, envID int64, actor Actor, op st
 	})
 }
 
-// change runs fn in a transaction as one change of the environment, records it (version, audit, outbox),
-// and once it committed tells the publishers. It returns the version produced.
+// change runs fn in a transaction as one change of the environment, records it (version, audit, outbox)
+// and commits in one round trip, and once it committed tells the publishers. It returns the version
+// produced. Like Transact, it retries the whole change after a deadlock or a serialization failure.
 func (db *DB) change(ctx context.Context, envID int64, actor Actor, op string, fn func(et *envTx) error) (int64, error) {
 	var version int64
-	err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
-		et := &envTx{tx: tx, envID: envID, actor: actor}
-		if err := fn(et); err != nil {
-			return err
+	var err error
+	for attempt := 1; ; attempt++ {
+		version, err = db.changeOnce(ctx, envID, actor, fn)
+		if !isRetryable(err) || attempt == maxTransactAttempts {
+			break
 		}
-		version, err = recordChange(ctx, tx, envID, actor, et.changes...)
-		return err
-	})
+		time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
+	}
 	if err != nil {
 		return 0, asAppErr(err, op)
 	}
 	db.committed(envID)
 	return version, nil
+}
+
+func (db *DB) changeOnce(ctx context.Context, envID int64, actor Actor, fn func(et *envTx) error) (int64, error) {
+	conn, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Release() // the pool closes a connection left in a transaction
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		if conn.Conn().PgConn().TxStatus() != 'I' { // not committed by recordAndCommit
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	et := &envTx{tx: tx, envID: envID, actor: actor}
+	if err := fn(et); err != nil {
+		return 0, err
+	}
+	return recordAndCommit(ctx, tx, envID, actor, et.changes)
 }
 
 // lockedAndValidated takes the environment's row lock, then applies the change and refuses it when it adds
