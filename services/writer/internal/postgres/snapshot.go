@@ -49,11 +49,31 @@ func (db *DB) WithPublishLock(ctx context.Context, envID int64, fn func(conn *pg
 	return fn(conn.Conn())
 }
 
-// ReadSnapshot reads the environment's complete state at one consistent version.
-func ReadSnapshot(ctx context.Context, conn *pgx.Conn, envID int64) (*wire.Snapshot, error) {
+// Published is the last snapshot of an environment a publisher saw acknowledged: its stream sequence and
+// version (zero when none is recorded).
+type Published struct {
+	Sequence uint64
+	Version  int64
+}
+
+// ReadSnapshot reads the environment's complete state at one consistent version, and the last publication
+// recorded for it on stream (MarkPublished).
+func ReadSnapshot(ctx context.Context, conn *pgx.Conn, envID int64, stream string) (*wire.Snapshot, Published, error) {
 	s := &wire.Snapshot{Format: wire.FormatVersion, EnvironmentID: envID}
+	var last Published
 	err := pgx.BeginTxFunc(ctx, conn, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT project_id, version FROM environments WHERE id = $1`, envID).Scan(&s.ProjectID, &s.Version); err != nil {
+		b := &pgx.Batch{}
+		b.Queue(`SELECT project_id, version FROM environments WHERE id = $1`, envID).QueryRow(func(r pgx.Row) error {
+			return r.Scan(&s.ProjectID, &s.Version)
+		})
+		b.Queue(`SELECT stream_sequence, version FROM published_snapshots WHERE stream = $1 AND environment_id = $2`,
+			stream, envID).QueryRow(func(r pgx.Row) error {
+			if err := r.Scan(&last.Sequence, &last.Version); !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			return nil
+		})
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return err
 		}
 		var err error
@@ -70,9 +90,9 @@ func ReadSnapshot(ctx context.Context, conn *pgx.Conn, envID int64) (*wire.Snaps
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres.ReadSnapshot(%d): %w", envID, err)
+		return nil, last, fmt.Errorf("postgres.ReadSnapshot(%d): %w", envID, err)
 	}
-	return s, nil
+	return s, last, nil
 }
 
 func readKeys(ctx context.Context, tx pgx.Tx, envID int64) ([]wire.Key, error) {
@@ -99,16 +119,21 @@ func readFlags(ctx context.Context, tx pgx.Tx, envID int64) ([]flag.Flag, error)
 	})
 }
 
-// MarkPublished marks every pending outbox row of the environment at or below version as published. It
-// commits without waiting for the WAL flush (synchronous_commit off for this statement only): a mark lost in
-// a crash leaves the rows pending, and the next drain finds the stream already holds their version and marks
-// them again, publishing nothing.
-func (db *DB) MarkPublished(ctx context.Context, conn *pgx.Conn, envID, version int64) (int64, error) {
-	tag, err := conn.Exec(ctx, `UPDATE outbox SET published_at = now()
+// MarkPublished records last as the environment's last publication on stream and marks every pending
+// outbox row of the environment at or below its version as published. It commits without waiting for the
+// WAL flush (synchronous_commit off for this statement only): if a crash loses it, the rows stay pending and
+// the next publisher finds the version already on the stream (a stale record only makes its first publish
+// fail the expected-sequence check, and it then asks the stream).
+func (db *DB) MarkPublished(ctx context.Context, conn *pgx.Conn, envID int64, stream string, last Published) (int64, error) {
+	tag, err := conn.Exec(ctx, `WITH rec AS (
+			INSERT INTO published_snapshots (stream, environment_id, stream_sequence, version) VALUES ($3, $1, $4, $2)
+			ON CONFLICT (stream, environment_id) DO UPDATE SET stream_sequence = excluded.stream_sequence, version = excluded.version)
+		UPDATE outbox SET published_at = now()
 		FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async
-		WHERE environment_id = $1 AND environment_version <= $2 AND published_at IS NULL`, envID, version)
+		WHERE environment_id = $1 AND environment_version <= $2 AND published_at IS NULL`,
+		envID, last.Version, stream, int64(last.Sequence))
 	if err != nil {
-		return 0, fmt.Errorf("postgres.MarkPublished(%d, v%d): %w", envID, version, err)
+		return 0, fmt.Errorf("postgres.MarkPublished(%d, v%d): %w", envID, last.Version, err)
 	}
 	return tag.RowsAffected(), nil
 }

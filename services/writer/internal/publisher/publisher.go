@@ -28,26 +28,18 @@ type Publisher struct {
 	// Published, when set, is called after each acknowledged publish (metrics and tests).
 	Published func(envID, version int64, bytes int)
 
-	st   jetstream.Stream
-	id   string              // this publisher's NOTIFY payload, to ignore its own notifications
-	last map[string]lastSnap // per subject, the last snapshot this publisher saw acknowledged (drain only)
+	st jetstream.Stream
+	id string // this publisher's NOTIFY payload, to ignore its own notifications
 
 	initOnce sync.Once
 	wake     chan struct{} // this writer committed a change: drain now
 	tell     chan struct{} // this writer committed a change: tell other writers (NOTIFY)
 }
 
-// lastSnap is a subject's last message as far as this publisher knows.
-type lastSnap struct {
-	seq     uint64
-	version int64
-}
-
 func (p *Publisher) init() {
 	p.initOnce.Do(func() {
 		p.wake = make(chan struct{}, 1)
 		p.tell = make(chan struct{}, 1)
-		p.last = map[string]lastSnap{}
 		var b [8]byte
 		_, _ = rand.Read(b[:])
 		p.id = "writer-" + hex.EncodeToString(b[:])
@@ -173,15 +165,15 @@ func (p *Publisher) drain(ctx context.Context) error {
 // publishEnv publishes the environment's current snapshot (covering every pending change at once) and marks
 // the outbox rows it covers.
 func (p *Publisher) publishEnv(ctx context.Context, conn *pgx.Conn, envID int64) error {
-	snap, err := postgres.ReadSnapshot(ctx, conn, envID)
+	snap, recorded, err := postgres.ReadSnapshot(ctx, conn, envID, p.Stream.Name)
 	if err != nil {
 		return err
 	}
-	published, err := p.publish(ctx, snap)
+	last, published, err := p.publish(ctx, snap, recorded)
 	if err != nil {
 		return err
 	}
-	n, err := p.DB.MarkPublished(ctx, conn, envID, snap.Version)
+	n, err := p.DB.MarkPublished(ctx, conn, envID, p.Stream.Name, last)
 	if err != nil {
 		return err
 	}
@@ -194,40 +186,39 @@ func (p *Publisher) publishEnv(ctx context.Context, conn *pgx.Conn, envID int64)
 }
 
 // publish sends the snapshot unless the stream already holds this version or a newer one. It returns the
-// bytes published (0 when it had nothing to do). The subject's last sequence and version come from what this
-// publisher last saw acknowledged; when it knows nothing, or when the stream refuses the publish because
-// another message came since, it asks the stream.
-func (p *Publisher) publish(ctx context.Context, snap *wire.Snapshot) (int, error) {
+// subject's last message afterwards and the bytes published (0 when it had nothing to do). recorded is the
+// last publication recorded in PostgreSQL (by this writer or another, under the same publish lock): when
+// there is one older than the snapshot, the publish expects its sequence without asking the stream; when
+// there is none, when it is not older, or when the stream refuses the publish (the record is stale), the
+// subject's last message is asked from the stream.
+func (p *Publisher) publish(ctx context.Context, snap *wire.Snapshot, recorded postgres.Published) (postgres.Published, int, error) {
 	subject := p.Stream.Subject(snap.EnvironmentID)
-	last, known := p.last[subject]
+	last, known := recorded, recorded.Sequence > 0 && recorded.Version < snap.Version
 	for {
-		if known && last.version >= snap.Version {
-			known = false // nothing newer to publish, by what we remember: make sure the stream agrees
-		}
 		if !known {
 			var err error
 			if last, err = p.lastPublished(ctx, subject); err != nil {
-				return 0, err
+				return last, 0, err
 			}
 		}
-		n, err := p.publishAfter(ctx, subject, last, snap)
+		now, n, err := p.publishAfter(ctx, subject, last, snap)
 		if err == nil || !known {
-			return n, err
+			return now, n, err
 		}
-		delete(p.last, subject) // what we knew is stale (another writer published, or the stream changed)
-		known = false
+		known = false // the record is stale (e.g. the stream was recreated): ask the stream and try once more
 	}
 }
 
-// publishAfter publishes the snapshot expecting last to be the subject's last message.
-func (p *Publisher) publishAfter(ctx context.Context, subject string, last lastSnap, snap *wire.Snapshot) (int, error) {
-	if last.version >= snap.Version {
-		return 0, nil
+// publishAfter publishes the snapshot expecting last to be the subject's last message, and returns the
+// subject's last message afterwards.
+func (p *Publisher) publishAfter(ctx context.Context, subject string, last postgres.Published, snap *wire.Snapshot) (postgres.Published, int, error) {
+	if last.Version >= snap.Version {
+		return last, 0, nil
 	}
 	snap.PublishedAt = time.Now().UnixMilli()
 	data, err := wire.Encode(snap)
 	if err != nil {
-		return 0, err
+		return last, 0, err
 	}
 	msg := nats.NewMsg(subject)
 	msg.Data = data
@@ -235,28 +226,25 @@ func (p *Publisher) publishAfter(ctx context.Context, subject string, last lastS
 	msg.Header.Set(HeaderEnvironment, strconv.FormatInt(snap.EnvironmentID, 10))
 	ack, err := p.JS.PublishMsg(ctx, msg,
 		jetstream.WithMsgID(fmt.Sprintf("env-%d-v%d", snap.EnvironmentID, snap.Version)),
-		jetstream.WithExpectLastSequencePerSubject(last.seq))
+		jetstream.WithExpectLastSequencePerSubject(last.Sequence))
 	if err != nil {
-		return 0, fmt.Errorf("publish %s v%d: %w", subject, snap.Version, err)
+		return last, 0, fmt.Errorf("publish %s v%d: %w", subject, snap.Version, err)
 	}
-	if !ack.Duplicate {
-		p.last[subject] = lastSnap{seq: ack.Sequence, version: snap.Version}
-	}
-	return len(data), nil
+	return postgres.Published{Sequence: ack.Sequence, Version: snap.Version}, len(data), nil
 }
 
 // lastPublished returns the stream sequence and version of the subject's last snapshot (zero when none).
-func (p *Publisher) lastPublished(ctx context.Context, subject string) (lastSnap, error) {
+func (p *Publisher) lastPublished(ctx context.Context, subject string) (postgres.Published, error) {
 	m, err := p.st.GetLastMsgForSubject(ctx, subject)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return lastSnap{}, nil
+		return postgres.Published{}, nil
 	}
 	if err != nil {
-		return lastSnap{}, err
+		return postgres.Published{}, err
 	}
 	v, err := strconv.ParseInt(m.Header.Get(HeaderVersion), 10, 64)
 	if err != nil {
-		return lastSnap{}, fmt.Errorf("last message of %s has no valid %s header: %w", subject, HeaderVersion, err)
+		return postgres.Published{}, fmt.Errorf("last message of %s has no valid %s header: %w", subject, HeaderVersion, err)
 	}
-	return lastSnap{seq: m.Sequence, version: v}, nil
+	return postgres.Published{Sequence: m.Sequence, Version: v}, nil
 }
