@@ -16,9 +16,9 @@ import (
 
 // The evaluator's handlers cannot be imported from devkit (they are internal), so this file measures, in
 // process, the two halves of a /flags?v=2 request on the same data: the engine (EvaluateAll) and the
-// response encoding, done the way the evaluator does it today (a map of per-flag structs through
+// response encoding, done the way the evaluator did it until d243af1 (a map of per-flag structs through
 // encoding/json, which reflects over every field and sorts the map keys) and with a hand-written appender
-// that produces the same JSON. It tells the evaluator's owner what the encoding costs and what it could cost.
+// that produces the same JSON: the reference for what encoding should cost next to the engine.
 
 // v2Detail mirrors the evaluator's flagDetail (services/evaluator/internal/httpapi/flags.go).
 type v2Detail struct {
@@ -47,7 +47,7 @@ type v2Response struct {
 	ErrorsWhileComputingFlags bool                `json:"errorsWhileComputingFlags"`
 }
 
-// encodeReflect is the evaluator's way: build the map, then encoding/json.
+// encodeReflect is the evaluator's original way: build the map, then encoding/json.
 func encodeReflect(results []eval.Result) ([]byte, error) {
 	out := v2Response{Flags: make(map[string]v2Detail, len(results))}
 	for i := range results {
@@ -205,7 +205,7 @@ func MeasureV2Encoding(n int) ([]EncodingCost, error) {
 				dst = engine.EvaluateAll(ctx, dst[:0])
 			}
 		}),
-		run(fmt.Sprintf("encode as today: map + encoding/json, %d flags", n), func(b *testing.B) {
+		run(fmt.Sprintf("encode: map + encoding/json (evaluator until d243af1), %d flags", n), func(b *testing.B) {
 			for b.Loop() {
 				_, _ = encodeReflect(results)
 			}

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -37,7 +38,7 @@ func (r *Runner) findings() []Finding {
 			b.WriteString(sp.Focus.Text())
 		}
 		out = append(out, Finding{Title: "Writer under sustained PATCHes (scenario 7): machine-wide CPU", Evidence: b.String(),
-			Owner: "writer (services/writer)", Advice: writerAdvice(r.Report, sp)})
+			Owner: "writer (services/writer)", Advice: writerAdvice(r.writerWaits, sp)})
 	}
 	if r.Cfg.wants("2") || r.Cfg.wants("3") {
 		r.logf("in process: engine and response encoding of /flags?v=2 for 50 and 1,000 flags")
@@ -55,10 +56,11 @@ func (r *Runner) findings() []Finding {
 			out = append(out, Finding{Title: "/flags?v=2: engine vs response encoding, in process", Evidence: costTable(costs),
 				Owner: "evaluator (services/evaluator/internal/httpapi/flags.go writeShape)",
 				Advice: "The same results encoded two ways (devkit/bench/encoding.go; the appender's output is byte-for-byte " +
-					"encoding/json's, checked by a test): building map[string]flagDetail and passing it to encoding/json " +
-					"(reflection over every field, pointer fields allocated per flag, map keys sorted on every response) " +
-					"costs several times the engine itself. The engine already returns results in sorted key order, so an " +
-					"appender into a pooled buffer gives identical bytes without the map, the sort or the reflection."})
+					"encoding/json's, checked by a test): a map[string]flagDetail through encoding/json, as the evaluator " +
+					"encoded /flags until d243af1 (reflection over every field, pointer fields allocated per flag, map keys " +
+					"sorted on every response), and an appender into a reused buffer, which the engine's sorted result order " +
+					"makes byte-identical. It is the reference for what any encoding in the evaluator should cost next to " +
+					"the engine."})
 		}
 	}
 	if r.snapshotProfile != "" {
@@ -96,24 +98,55 @@ func advice(p *Profile) string {
 	return strings.Join(a, " ")
 }
 
-func writerAdvice(rep *Report, sp *SystemProfile) string {
+func writerAdvice(waits string, sp *SystemProfile) string {
 	var procs []string
 	for _, p := range sp.ByProcess {
 		if p.Percent >= 5 {
 			procs = append(procs, fmt.Sprintf("%s %.0f%%", p.Name, p.Percent))
 		}
 	}
-	return "CPU by process while the admin clients PATCH flags (percentages of the whole machine): " + strings.Join(procs, ", ") + ". " +
-		"The sessions spend much of their time in `Lock:transactionid`: every change of an environment waits for the " +
-		"previous one to commit, because `inEnvironment` (services/writer/internal/postgres/mutate.go) starts with " +
-		"`UPDATE environments SET version = version + 1` and then, while holding that row lock, reads every flag of the " +
-		"environment and runs flag.ValidateSet (problemsOf), applies the change, reads and validates the whole set again " +
-		"(refuseNewProblems), and writes the audit row, the outbox row and the NOTIFY, each a separate round trip. " +
-		"Throughput per environment is therefore 1 / (time the lock is held), independent of the number of clients, and " +
-		"it falls as the environment grows. Owners: bump the environment version as the *last* statement before the " +
-		"outbox insert (read and validate before taking the lock, re-checking under it with the version), validate only " +
-		"the changed flag and its dependency closure instead of the whole set twice, and send the tail of the " +
-		"transaction (version bump, audit, outbox, NOTIFY) as one pgx.Batch so the lock spans one round trip."
+	a := "CPU by process while the admin clients PATCH flags (percentages of the whole machine): " + strings.Join(procs, ", ") + ". " +
+		"Writer sessions in PostgreSQL: " + waitShares(waits) + ". Every change of an environment bumps the environment's " +
+		"version, and that row lock is held until commit so versions are dense and in commit order (ADR 0002): changes " +
+		"to one environment are serialized, and the rate per environment is at most 1 / (time the lock is held: the " +
+		"statements after the bump, the commit's WAL flush and any wait for the writer process between statements)."
+	if sp.Focus != nil {
+		if v := sp.Focus.ShareSuffix("postgres.problemsOf") + sp.Focus.ShareSuffix("postgres.refuseNewProblems"); v >= 2 {
+			a += fmt.Sprintf(" Whole-environment validation (problemsOf, refuseNewProblems) is %.0f%% of the machine's CPU; it "+
+				"runs under the lock, and grows with the environment.", v)
+		}
+	}
+	return a + " More clients cannot raise the rate; what can: holding the lock for less (no statement after the bump " +
+		"but the outbox insert, sent as one pipeline), and committing several waiting changes of one environment in one " +
+		"transaction (group commit in the writer: one version bump, one WAL flush for N PATCHes, each still audited)."
+}
+
+// waitShares sums the lock, WAL and idle-in-transaction shares of the sampled wait table.
+func waitShares(waits string) string {
+	var lock, wal, idleTx float64
+	seen := false
+	for _, line := range strings.Split(waits, "\n") {
+		pct, what, ok := strings.Cut(strings.TrimSpace(line), "%")
+		v, err := strconv.ParseFloat(pct, 64)
+		if !ok || err != nil {
+			continue
+		}
+		seen = true
+		what = strings.TrimSpace(what)
+		switch {
+		case strings.Contains(what, "Lock:transactionid"), strings.Contains(what, "Lock:tuple"):
+			lock += v
+		case strings.Contains(what, "IO:WALSync"), strings.Contains(what, "IO:WALWrite"):
+			wal += v
+		case strings.HasPrefix(what, "idle in transaction"):
+			idleTx += v
+		}
+	}
+	if !seen {
+		return "not sampled"
+	}
+	return fmt.Sprintf("%.0f%% of samples waiting for another transaction's row lock, %.0f%% flushing WAL at commit, "+
+		"%.0f%% idle in transaction (waiting for the writer process between statements)", lock, wal, idleTx)
 }
 
 // summary states each bottleneck in one line with the numbers that show it, for the top of the report.
@@ -142,8 +175,8 @@ func (r *Runner) summary() []string {
 	}
 	if c := r.encoding; len(c) >= 8 {
 		out = append(out, fmt.Sprintf("**Response encoding, in process**: a /flags?v=2 answer of 1,000 flags takes %.0f µs and %d allocations "+
-			"to encode as the evaluator does today, %.0f µs and %d with an appender that writes the same bytes; the engine needs %.0f µs. "+
-			"For 50 flags: %.0f µs vs %.0f µs, engine %.0f µs. Encoding, not evaluation, bounds scenarios 2 and 3.",
+			"to encode with encoding/json over a map (the evaluator's way until d243af1), %.0f µs and %d with an appender writing the same "+
+			"bytes; the engine needs %.0f µs. For 50 flags: %.0f µs vs %.0f µs, engine %.0f µs.",
 			us(c[5].NsPerOp), c[5].AllocsPerOp, us(c[6].NsPerOp), c[6].AllocsPerOp, us(c[4].NsPerOp), us(c[1].NsPerOp), us(c[2].NsPerOp), us(c[0].NsPerOp)))
 	}
 	if m, ok := r.metric("4", "idle: of which PATCH ack → snapshot on NATS p50 / p99"); ok {
@@ -158,28 +191,20 @@ func (r *Runner) summary() []string {
 			"all 3 evaluators answer p50 %.1f %s. Most of the time is in %s.", all.Value, m.Value, m.Unit, n.Value, n.Unit, where))
 	}
 	if m, ok := r.metric("7", "sustained rate, published and applied"); ok && r.writerWaits != "" {
-		line := fmt.Sprintf("**Writer**: %.0f updates/s sustained by %d clients on one environment; %s", m.Value,
-			min(r.Cfg.WriterConc, 50), firstWaitLine(r.writerWaits))
+		line := fmt.Sprintf("**Writer**: %.0f updates/s sustained by %d clients on one environment; sessions: %s", m.Value,
+			min(r.Cfg.WriterConc, 50), waitShares(r.writerWaits))
 		if sp := r.writerProfile; sp != nil && sp.Focus != nil {
-			line += fmt.Sprintf("; whole-set validation under the lock (problemsOf + refuseNewProblems) is %.0f%% of the machine's CPU, the whole PATCH handler %.0f%%",
-				sp.Focus.ShareSuffix("postgres.problemsOf")+sp.Focus.ShareSuffix("postgres.refuseNewProblems"), sp.Focus.ShareSuffix("httpapi.(*Server).patchFlag"))
+			if v := sp.Focus.ShareSuffix("postgres.problemsOf") + sp.Focus.ShareSuffix("postgres.refuseNewProblems"); v >= 2 {
+				line += fmt.Sprintf("; whole-environment validation under the lock (problemsOf + refuseNewProblems) is %.0f%% of the machine's CPU", v)
+			}
+			line += fmt.Sprintf("; the PATCH handler is %.0f%% of the machine's CPU", sp.Focus.ShareSuffix("httpapi.(*Server).patchFlag"))
 		}
-		out = append(out, line+". Changes to one environment are serialized on its row lock (see finding below).")
+		out = append(out, line+". Changes to one environment are serialized on its version row lock (see the writer finding).")
 	}
 	return out
 }
 
 func us(ns int64) float64 { return float64(ns) / 1000 }
-
-func firstWaitLine(s string) string {
-	for _, line := range strings.Split(s, "\n") {
-		if strings.Contains(line, "Lock:transactionid") {
-			pct, _, _ := strings.Cut(strings.TrimSpace(line), " ")
-			return pct + " of the samples wait on `Lock:transactionid` (a row lock held by another transaction)"
-		}
-	}
-	return "no lock waits sampled"
-}
 
 func (r *Runner) loadNamed(name string) (Load, bool) {
 	for _, s := range r.Report.Scenarios {
