@@ -32,7 +32,8 @@ up: ## the compose cluster (needs a Docker engine)
 down:
 	docker compose down
 
-lint: ## go vet and staticcheck (pinned)
+lint: ## gofmt, go vet and staticcheck (pinned)
+	@unformatted=$$(gofmt -l $(MODULES)); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	@set -e; for m in $(MODULES); do echo "== lint $$m"; (cd $$m && go vet ./... && go run $(STATICCHECK) ./...); done
 
 fmt:

@@ -14,9 +14,9 @@ type Kind int
 
 // The kinds of error Halyard reports.
 const (
-	Internal Kind = iota
-	BadRequest // the request cannot be read: malformed JSON, unknown fields, bad parameters
-	Invalid    // the request was read but its content is not acceptable (validation)
+	Internal   Kind = iota
+	BadRequest      // the request cannot be read: malformed JSON, unknown fields, bad parameters
+	Invalid         // the request was read but its content is not acceptable (validation)
 	NotFound
 	Conflict
 	Unauthorized
