@@ -32,7 +32,8 @@ const Help = `Environment:
   HALYARD_SUBJECT_PREFIX   snapshot subject prefix (default halyard.snapshot)
   HALYARD_LOG_FORMAT       json or console (default json)
   HALYARD_RATE_LIMIT       requests per second per SDK/server key on this replica; 0 = no limit (default 0)
-  HALYARD_RATE_BURST       burst per key (default: one second of HALYARD_RATE_LIMIT)`
+  HALYARD_RATE_BURST       burst per key (default: one second of HALYARD_RATE_LIMIT)
+  HALYARD_DEBUG            set to anything for debug-level logs`
 
 // FromEnv reads the configuration; call Validate before use.
 func FromEnv() (Config, error) {

@@ -35,7 +35,8 @@ const Help = `Environment:
   HALYARD_SUBJECT_PREFIX   snapshot subject prefix (default halyard.snapshot)
   HALYARD_STREAM_REPLICAS  stream replicas, 1 or 3 for a NATS cluster (default 1)
   HALYARD_OUTBOX_POLL      outbox polling fallback interval (default 1s)
-  HALYARD_LOG_FORMAT       json or console (default json)`
+  HALYARD_LOG_FORMAT       json or console (default json)
+  HALYARD_DEBUG            set to anything for debug-level logs`
 
 // FromEnv reads the configuration; call Validate before use.
 func FromEnv() (Config, error) {
