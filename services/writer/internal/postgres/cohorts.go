@@ -357,15 +357,19 @@ func usesOfCohort(ctx context.Context, tx pgx.Tx, envID, id int64) (CohortInUse,
 
 // readCohortDefinitions reads the environment's cohorts without their members (what validation needs).
 func readCohortDefinitions(ctx context.Context, tx pgx.Tx, envID int64) ([]flag.Cohort, error) {
-	rows, err := tx.Query(ctx, `SELECT id, name, is_static, filters FROM cohorts WHERE environment_id = $1 ORDER BY id`, envID)
+	rows, err := tx.Query(ctx, cohortsSQL, envID)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (flag.Cohort, error) {
-		var c flag.Cohort
-		err := r.Scan(&c.ID, &c.Name, &c.IsStatic, &c.Filters)
-		return c, err
-	})
+	return pgx.CollectRows(rows, scanCohortDefinition)
+}
+
+const cohortsSQL = `SELECT id, name, is_static, filters FROM cohorts WHERE environment_id = $1 ORDER BY id`
+
+func scanCohortDefinition(r pgx.CollectableRow) (flag.Cohort, error) {
+	var c flag.Cohort
+	err := r.Scan(&c.ID, &c.Name, &c.IsStatic, &c.Filters)
+	return c, err
 }
 
 // readCohorts reads the environment's cohorts with the members of static ones, for the snapshot.

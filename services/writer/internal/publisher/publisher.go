@@ -34,12 +34,15 @@ type Publisher struct {
 	initOnce sync.Once
 	wake     chan struct{} // this writer committed a change: drain now
 	tell     chan struct{} // this writer committed a change: tell other writers (NOTIFY)
+	mu       sync.Mutex
+	changed  map[int64]bool // environments this writer changed since the last drain
 }
 
 func (p *Publisher) init() {
 	p.initOnce.Do(func() {
 		p.wake = make(chan struct{}, 1)
 		p.tell = make(chan struct{}, 1)
+		p.changed = map[int64]bool{}
 		var b [8]byte
 		_, _ = rand.Read(b[:])
 		p.id = "writer-" + hex.EncodeToString(b[:])
@@ -50,6 +53,9 @@ func (p *Publisher) init() {
 // at once, and other writers' publishers are notified (coalesced, by Notify). It never blocks.
 func (p *Publisher) Committed(envID int64) {
 	p.init()
+	p.mu.Lock()
+	p.changed[envID] = true
+	p.mu.Unlock()
 	for _, ch := range []chan struct{}{p.wake, p.tell} {
 		select {
 		case ch <- struct{}{}:
@@ -84,26 +90,52 @@ func (p *Publisher) Start(ctx context.Context) (err error) {
 	return err
 }
 
-// Run publishes pending changes until ctx ends: at once, on every NOTIFY from a commit, and on a polling
-// interval in case a notification was missed (e.g. while the listening connection was down).
+// Run publishes pending changes until ctx ends: at once, after each change this writer commits, on every
+// NOTIFY from another writer, and on a polling interval in case a notification was missed (e.g. while the
+// listening connection was down). After this writer's own changes it publishes the environments it changed
+// without scanning the outbox; every other wake-up scans it.
 func (p *Publisher) Run(ctx context.Context) error {
 	p.init()
 	wake := make(chan struct{}, 1)
 	go p.listen(ctx, wake)
 	tick := time.NewTicker(p.PollInterval)
 	defer tick.Stop()
+	scan := true
 	for {
-		if err := p.drain(ctx); err != nil && ctx.Err() == nil {
+		envs := p.takeChanged()
+		var err error
+		if scan {
+			envs, err = p.DB.PendingEnvironments(ctx)
+		}
+		if err == nil {
+			err = p.drain(ctx, envs)
+		}
+		if err != nil && ctx.Err() == nil {
 			p.Log.Warn("outbox drain failed; will retry", zap.Error(err))
 		}
+		scan = err != nil // a failed drain is retried by a full scan at the next wake-up
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-wake:
+			scan = true
 		case <-p.wake:
 		case <-tick.C:
+			scan = true
 		}
 	}
+}
+
+// takeChanged returns and forgets the environments this writer changed since the last call.
+func (p *Publisher) takeChanged() []int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	envs := make([]int64, 0, len(p.changed))
+	for env := range p.changed {
+		envs = append(envs, env)
+	}
+	clear(p.changed)
+	return envs
 }
 
 // listen turns Postgres notifications into wake-ups, reconnecting after failures.
@@ -146,12 +178,8 @@ func (p *Publisher) listenOnce(ctx context.Context, wake chan<- struct{}) error 
 	}
 }
 
-// drain publishes every environment that has pending outbox rows.
-func (p *Publisher) drain(ctx context.Context) error {
-	envs, err := p.DB.PendingEnvironments(ctx)
-	if err != nil {
-		return err
-	}
+// drain publishes each environment's pending outbox rows.
+func (p *Publisher) drain(ctx context.Context, envs []int64) error {
 	var errs []error
 	for _, env := range envs {
 		err := p.DB.WithPublishLock(ctx, env, func(conn *pgx.Conn) error { return p.publishEnv(ctx, conn, env) })
