@@ -136,13 +136,15 @@ func (s *Server) Handler() *echo.Echo {
 	e.GET("/readyz", s.readyz)
 	e.GET("/api/v1/openapi.json", serveOpenAPI)
 
-	api := e.Group("/api/v1", s.accessLog, s.authenticate)
+	// The middleware goes on each route, not on the group: Group.Use installs catch-all routes for every
+	// method, which would turn a wrong method on a known path into 404 instead of 405 with Allow.
+	api := e.Group("/api/v1")
 	for _, r := range routes {
 		limit := limitBody(MaxBodyBytes)
 		if r.upload {
 			limit = limitBody(MaxUploadBytes)
 		}
-		api.Add(r.method, r.path, func(c echo.Context) error { return r.handle(s, c) }, limit, requireScope(r.scope))
+		api.Add(r.method, r.path, func(c echo.Context) error { return r.handle(s, c) }, s.accessLog, s.authenticate, limit, requireScope(r.scope))
 	}
 	return e
 }
