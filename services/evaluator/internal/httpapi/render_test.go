@@ -262,7 +262,6 @@ func TestRenderRefusesInvalidPayload(t *testing.T) {
 	}
 }
 
-
 // TestAnswersCarryContentLength: small and large answers alike go out with Content-Length, not chunked.
 func TestAnswersCarryContentLength(t *testing.T) {
 	_, h := testServer(t)
