@@ -249,11 +249,15 @@ func (r *Runner) throughputTargets(what string, loads []Load, rps, p99, ceilingS
 		if !strings.HasPrefix(l.Tool, "wrk") {
 			continue
 		}
+		busy := ""
+		if l.OthersCPU > r.Cfg.Noisy {
+			busy = fmt.Sprintf(" (other processes used %.0f%% of the CPU)", l.OthersCPU)
+		}
 		out = append(out, Target{What: what + " (wrk)", Goal: fmt.Sprintf("≥ %s req/s", thousands(rps)),
-			Measured: fmt.Sprintf("%s req/s", thousands(l.RPS)), Met: l.RPS >= rps && l.Errors == 0})
+			Measured: fmt.Sprintf("%s req/s%s", thousands(l.RPS), busy), Met: l.RPS >= rps && l.Errors == 0})
 		if p99 > 0 {
 			out = append(out, Target{What: what + " p99 (wrk)", Goal: fmt.Sprintf("≤ %.0f ms", p99),
-				Measured: fmt.Sprintf("%s ms", ms(l.P99)), Met: l.P99 <= p99 && l.Errors == 0})
+				Measured: fmt.Sprintf("%s ms%s", ms(l.P99), busy), Met: l.P99 <= p99 && l.Errors == 0})
 		}
 		if ceilingShare > 0 {
 			out = append(out, Target{What: what + " vs ceiling (wrk req/s)", Goal: fmt.Sprintf("≥ %.0f%% of the ceiling", ceilingShare*100),
@@ -279,10 +283,23 @@ func (r *Runner) finishTargets() {
 				if strings.HasPrefix(l.Tool, "wrk") && l.RPSRatio != nil {
 					t.Measured = fmt.Sprintf("%.0f%% (%s of %s req/s)", *l.RPSRatio*100, thousands(l.RPS), thousands(l.RPS / *l.RPSRatio))
 					t.Met = *l.RPSRatio >= share
+					if c, ok := r.ceilingOf(l); ok && max(l.OthersCPU, c.OthersCPU) > r.Cfg.Noisy {
+						t.Measured += fmt.Sprintf("; unreliable: other processes used %.0f%% of the CPU during the pair", max(l.OthersCPU, c.OthersCPU))
+					}
 				}
 			}
 		}
 	}
+}
+
+// ceilingOf is the ceiling run paired with l.
+func (r *Runner) ceilingOf(l Load) (Load, bool) {
+	for _, c := range r.Report.Ceiling {
+		if c.Key == l.Key {
+			return c, true
+		}
+	}
+	return Load{}, false
 }
 
 func thousands(v float64) string {
