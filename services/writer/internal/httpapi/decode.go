@@ -139,20 +139,51 @@ func setVersion(c echo.Context, version int64) {
 	c.Response().Header().Set(HeaderEnvironmentVersion, strconv.FormatInt(version, 10))
 }
 
-// checkIfMatch refuses a write based on a stale read when the client sent If-Match.
+// checkIfMatch refuses a write based on a stale read when the client sent If-Match (RFC 9110 §13.1.1):
+// the write goes ahead when * is sent (the resource exists: callers check it at its current version) or when
+// any entity-tag of the list equals the current version by strong comparison, so a weak W/"5" never
+// matches. A bare number is accepted as its quoted form, for hand-written curl calls.
 func checkIfMatch(c echo.Context, what string, version int64) error {
-	want := c.Request().Header.Get("If-Match")
-	if want == "" || want == "*" {
+	values := c.Request().Header.Values("If-Match")
+	if len(values) == 0 {
 		return nil
 	}
-	want = strings.TrimPrefix(want, "W/")
-	if unq, err := strconv.Unquote(want); err == nil {
-		want = unq
+	header := strings.Join(values, ", ")
+	current := strconv.FormatInt(version, 10)
+	for _, tag := range entityTags(header) {
+		if tag == "*" || tag == `"`+current+`"` || tag == current {
+			return nil
+		}
 	}
-	if want != strconv.FormatInt(version, 10) {
-		return apperr.New(apperr.PreconditionFailed, "version_mismatch", "the %s is at version %d, not %s", what, version, want)
+	return apperr.New(apperr.PreconditionFailed, "version_mismatch", "the %s is at version %d; If-Match %s does not match its ETag %q", what, version, header, current)
+}
+
+// entityTags splits an If-Match list into its members as sent (`"5"`, `W/"5"`, `*`). A member that is not
+// well formed ends the list: nothing after it can be trusted to match.
+func entityTags(header string) []string {
+	var out []string
+	for s := header; ; {
+		s = strings.TrimLeft(s, " \t,")
+		if s == "" {
+			return out
+		}
+		start := 0
+		if strings.HasPrefix(s, "W/") {
+			start = 2
+		}
+		var n int
+		if strings.HasPrefix(s[start:], `"`) {
+			end := strings.IndexByte(s[start+1:], '"')
+			if end < 0 {
+				return out
+			}
+			n = start + end + 2
+		} else if n = strings.IndexAny(s, " \t,"); n < 0 {
+			n = len(s)
+		}
+		out = append(out, s[:n])
+		s = s[n:]
 	}
-	return nil
 }
 
 func setETag(c echo.Context, version int64) {
