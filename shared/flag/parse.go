@@ -17,6 +17,15 @@ func ParseFlag(b []byte) (Flag, error) {
 	return f, nil
 }
 
+// FieldError is a payload whose JSON is well formed but whose field at Path does not hold what it must.
+// Its message is meant for the payload's author.
+type FieldError struct {
+	Path    string
+	Message string
+}
+
+func (e *FieldError) Error() string { return e.Path + ": " + e.Message }
+
 // LocalEvaluation is PostHog's local-evaluation payload, as SDKs download it.
 type LocalEvaluation struct {
 	Flags      []Flag
@@ -41,14 +50,14 @@ func ParseLocalEvaluation(b []byte) (*LocalEvaluation, error) {
 	for k, name := range raw.GroupTypeMapping {
 		i, err := strconv.Atoi(k)
 		if err != nil {
-			return nil, fmt.Errorf("flag.ParseLocalEvaluation: group_type_mapping key %q is not an index", k)
+			return nil, &FieldError{Path: "group_type_mapping", Message: fmt.Sprintf("key %q is not a group type index", k)}
 		}
 		le.GroupTypes[i] = name
 	}
 	for k, filters := range raw.Cohorts {
 		id, err := strconv.ParseInt(k, 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("flag.ParseLocalEvaluation: cohort id %q is not a number", k)
+			return nil, &FieldError{Path: "cohorts", Message: fmt.Sprintf("key %q is not a cohort id", k)}
 		}
 		le.Cohorts = append(le.Cohorts, Cohort{ID: id, Filters: filters})
 	}

@@ -2,16 +2,20 @@ package httpapi
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/halyard-flags/halyard/shared/apperr"
+	"github.com/halyard-flags/halyard/shared/flag"
 	"github.com/labstack/echo/v4"
 )
 
@@ -31,8 +35,97 @@ func decodeStrict(body []byte, v any) error {
 	return nil
 }
 
+// badJSON is the 400 for a body that does not decode. Its message names the JSON field and the JSON type
+// expected there (e.g. "filters.groups.rollout_percentage: expected a number"), never Go's types.
 func badJSON(err error) error {
-	return apperr.New(apperr.BadRequest, "invalid_json", "the body is not valid JSON for this resource: %v", err)
+	path, msg := jsonProblem(err)
+	e := apperr.New(apperr.BadRequest, "invalid_json", "the body is not valid JSON for this resource: %s", msg)
+	if path != "" {
+		e.Message = "the body is not valid JSON for this resource: " + path + ": " + msg
+		e.Details = []Problem{{Path: path, Message: msg}}
+	}
+	return e
+}
+
+// jsonProblem turns a decoding error into a field path (empty for the body itself) and a message.
+func jsonProblem(err error) (path, msg string) {
+	var (
+		typeErr   *json.UnmarshalTypeError
+		syntaxErr *json.SyntaxError
+		fieldErr  *flag.FieldError
+	)
+	switch {
+	case errors.As(err, &typeErr):
+		return typeErr.Field, "expected " + jsonTypeName(typeErr.Type) + ", got " + article(typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return "", fmt.Sprintf("invalid JSON at byte %d: %s", syntaxErr.Offset, syntaxMessage(syntaxErr))
+	case errors.As(err, &fieldErr):
+		return fieldErr.Path, fieldErr.Message
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "", "the body ends before its JSON value does"
+	case errors.Is(err, io.EOF):
+		return "", "the body is empty"
+	}
+	// Other errors come from this package (trailing data) or from a type's UnmarshalJSON; keep what follows
+	// the last "json: " and drop anything that would show Go's types.
+	msg = err.Error()
+	if i := strings.LastIndex(msg, "json: "); i >= 0 {
+		msg = msg[i+len("json: "):]
+	}
+	if strings.Contains(msg, "Go ") || strings.Contains(msg, "struct") {
+		return "", "a field does not hold the type it must"
+	}
+	return "", msg
+}
+
+// syntaxMessage is the syntax error without Go's wording of an unexpected end.
+func syntaxMessage(e *json.SyntaxError) string {
+	return strings.TrimPrefix(e.Error(), "json: ")
+}
+
+// jsonTypeName is the JSON type a Go type decodes from.
+func jsonTypeName(t reflect.Type) string {
+	if t == nil {
+		return "a JSON value"
+	}
+	if t.Implements(textUnmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler) {
+		return "a string"
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return jsonTypeName(t.Elem())
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "an integer"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a non-negative integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "a JSON value"
+}
+
+var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+
+// article names a JSON value kind as encoding/json reports it ("number", "string", "array", "number 1.5").
+func article(v string) string {
+	kind, _, _ := strings.Cut(v, " ")
+	switch kind {
+	case "array", "object":
+		return "an " + kind
+	case "bool":
+		return "true or false"
+	case "":
+		return "something else"
+	}
+	return "a " + kind
 }
 
 // readBody reads the whole request body (bounded by limitBody).
