@@ -42,7 +42,11 @@ func run(ctx context.Context) error {
 		return err
 	}
 	if cfg.OutDir == "" {
+		// A quick run is a smoke test: it must not replace the committed report with its short figures.
 		cfg.OutDir = filepath.Join(cfg.Root, "docs")
+		if cfg.Quick {
+			cfg.OutDir = filepath.Join(os.TempDir(), "halyard-bench-quick")
+		}
 	}
 	if cfg.Source == "head" && cfg.SourceDir == "" {
 		return fromHEAD(ctx, cfg.Root)
