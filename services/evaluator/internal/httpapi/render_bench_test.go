@@ -46,3 +46,12 @@ func encodeV2(dst []byte, ej *envJSON, results []eval.Result) []byte {
 func BenchmarkEncodeFlagsV2_50(b *testing.B)   { benchmarkEncode(b, 50, encodeV2) }
 func BenchmarkEncodeFlagsV2_1000(b *testing.B) { benchmarkEncode(b, 1000, encodeV2) }
 func BenchmarkEncodeOFREPBulk50(b *testing.B)  { benchmarkEncode(b, 50, appendOFREPBulk) }
+
+// BenchmarkBuildEnvJSON: what the first request after a new environment version pays, once.
+func BenchmarkBuildEnvJSON1000(b *testing.B) {
+	env, _ := benchEncodeEnv(b, 1000)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = buildEnvJSON(env.Engine)
+	}
+}

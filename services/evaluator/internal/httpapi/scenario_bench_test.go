@@ -161,3 +161,17 @@ func BenchmarkScenario2FlagsV2_50(b *testing.B) {
 func BenchmarkScenario3FlagsV2_1000(b *testing.B) {
 	runScenario(b, benchServer(b, mixed(1000)), "/flags?v=2", flagsBodies(), http.Header{"Content-Type": {"application/json"}})
 }
+
+// The other PostHog shapes over the same 50 flags: /flags?v=1 (values and payloads) and /decide v1 to v3.
+func BenchmarkFlagsV1_50(b *testing.B) {
+	runScenario(b, benchServer(b, mixed(50)), "/flags?v=1", flagsBodies(), http.Header{"Content-Type": {"application/json"}})
+}
+
+func BenchmarkDecide_50(b *testing.B) {
+	h := benchServer(b, mixed(50))
+	for _, v := range []string{"1", "2", "3"} {
+		b.Run("v"+v, func(b *testing.B) {
+			runScenario(b, h, "/decide/?v="+v, flagsBodies(), http.Header{"Content-Type": {"application/json"}})
+		})
+	}
+}
