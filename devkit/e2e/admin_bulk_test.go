@@ -122,6 +122,17 @@ func adminBulk(t *testing.T, c *cluster.Cluster, cl *admin.Client) {
 	wantError(t, cl, http.MethodPost, envPath(other.ID, "/import"), admin.Raw{ContentType: "application/json", Data: []byte(dangling)}, http.StatusUnprocessableEntity, "validation_failed")
 	wantError(t, cl, http.MethodPost, envPath(other.ID, "/import"), map[string]any{"format": "halyard-export/v1", "flags": []any{}, "extra": 1}, http.StatusBadRequest, "unknown_field")
 	wantError(t, cl, http.MethodPost, envPath(other.ID, "/import"), map[string]any{"format": "v9"}, http.StatusUnprocessableEntity, "validation_failed")
+	// A document that is neither a Halyard export nor a PostHog payload is refused, not imported as nothing.
+	for _, body := range []string{`{}`, `{"foo": 1}`, `{"Flags": []}`} {
+		wantError(t, cl, http.MethodPost, envPath(other.ID, "/import"), admin.Raw{ContentType: "application/json", Data: []byte(body)}, http.StatusBadRequest, "unrecognized_import")
+	}
+	// An import with nothing in it changes nothing: no new version, nothing published.
+	for _, body := range []string{`{"flags": []}`, `{"format": "halyard-export/v1", "group_types": {}, "cohorts": [], "flags": []}`} {
+		empty := decode[importAnswer](t, call(t, cl, http.MethodPost, envPath(other.ID, "/import"), admin.Raw{ContentType: "application/json", Data: []byte(body)}, http.StatusOK))
+		if empty.EnvironmentVersion != before || empty.FlagsCreated+empty.FlagsUpdated+empty.CohortsCreated != 0 {
+			t.Fatalf("empty import %s = %+v, environment at v%d", body, empty, before)
+		}
+	}
 	fat := map[string]any{"format": "halyard-export/v1", "flags": []any{map[string]any{"id": 1, "key": "fat",
 		"description": strings.Repeat("x", 7<<20), "filters": map[string]any{"groups": []any{}}}}}
 	wantError(t, cl, http.MethodPost, envPath(other.ID, "/import"), fat, http.StatusUnprocessableEntity, "snapshot_too_large")

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strconv"
 
 	"github.com/halyard-flags/halyard/services/writer/internal/postgres"
+	"github.com/halyard-flags/halyard/shared/apperr"
 	"github.com/halyard-flags/halyard/shared/flag"
 	"github.com/labstack/echo/v4"
 )
@@ -51,19 +53,31 @@ func (s *Server) importDefinitions(c echo.Context) error {
 	return c.JSON(http.StatusOK, res)
 }
 
+// parseImport tells the two document kinds apart by their top-level fields: "format" is Halyard's export
+// (decoded strictly), "flags", "group_type_mapping" or "cohorts" PostHog's payload. Anything else, such as
+// {} or a typo, is refused rather than imported as nothing.
 func parseImport(body []byte) (*postgres.Export, error) {
-	var probe struct {
-		Format string `json:"format"`
-	}
-	if err := json.Unmarshal(body, &probe); err != nil {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
 		return nil, badJSON(err)
 	}
-	if probe.Format != "" {
-		if probe.Format != postgres.ExportFormat {
-			return nil, invalid("format", fmt.Sprintf("unknown format %q (this writer reads %s)", probe.Format, postgres.ExportFormat))
+	if rawFormat, ok := top["format"]; ok {
+		var format string
+		if err := json.Unmarshal(rawFormat, &format); err != nil {
+			return nil, badJSON(&json.UnmarshalTypeError{Value: "value", Type: reflect.TypeFor[string](), Field: "format"})
+		}
+		if format != postgres.ExportFormat {
+			return nil, invalid("format", fmt.Sprintf("unknown format %q (this writer reads %s)", format, postgres.ExportFormat))
 		}
 		var doc postgres.Export
 		return &doc, decodeStrict(body, &doc)
+	}
+	_, hasFlags := top["flags"]
+	_, hasTypes := top["group_type_mapping"]
+	_, hasCohorts := top["cohorts"]
+	if !hasFlags && !hasTypes && !hasCohorts {
+		return nil, apperr.New(apperr.BadRequest, "unrecognized_import", "the body is neither a Halyard export (with \"format\": %q) "+
+			"nor a PostHog local-evaluation payload (with \"flags\", \"group_type_mapping\" or \"cohorts\")", postgres.ExportFormat)
 	}
 	le, err := flag.ParseLocalEvaluation(body)
 	if err != nil {

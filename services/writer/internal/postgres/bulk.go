@@ -112,8 +112,16 @@ type ImportResult struct {
 // Import upserts every definition of doc into the environment in one transaction producing one version:
 // group types by index, cohorts by name, flags by key. References between them (flag dependencies, cohort
 // filters) are rewritten from the document's ids to the environment's.
+//
+// A document with nothing in it changes nothing: it answers the environment's current version without
+// producing a new one (and so publishes nothing).
 func (db *DB) Import(ctx context.Context, envID int64, actor Actor, doc *Export) (ImportResult, error) {
 	var res ImportResult
+	if len(doc.GroupTypes) == 0 && len(doc.Cohorts) == 0 && len(doc.Flags) == 0 {
+		v, err := db.EnvironmentVersion(ctx, envID)
+		res.EnvironmentVersion = v
+		return res, err
+	}
 	version, err := db.inEnvironment(ctx, envID, actor, "postgres.Import", func(ctx context.Context, et *envTx) error {
 		res = ImportResult{} // a retried transaction counts from zero again
 		types := map[int]string{}
