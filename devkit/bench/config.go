@@ -37,7 +37,7 @@ type Config struct {
 	WriterDuration time.Duration // BENCH_WRITER_DURATION (15s)
 	WriterConc     int           // BENCH_WRITER_CONC (16)
 	Noisy          float64       // BENCH_NOISY (25): others' CPU share (%) above which a pair is measured again
-	Retries        int           // BENCH_RETRIES (2; quick: 1): how many pairs one run may measure again
+	Retries        int           // BENCH_RETRIES (2; quick: 0): how many pairs one run may measure again
 	Profile        bool          // BENCH_PROFILE (1): perf profiles of the evaluator under wrk, when perf exists
 }
 
@@ -84,7 +84,7 @@ func FromEnv() (Config, error) {
 	c.WriterConc = int(num("BENCH_WRITER_CONC", "16"))
 	c.Profile = envOr("BENCH_PROFILE", "1") == "1"
 	c.Noisy = num("BENCH_NOISY", "25")
-	c.Retries = int(num("BENCH_RETRIES", q("2", "1")))
+	c.Retries = int(num("BENCH_RETRIES", q("2", "0")))
 	if s := os.Getenv("BENCH_SCENARIOS"); s != "" {
 		c.Scenarios = map[string]bool{}
 		for _, id := range strings.Split(s, ",") {

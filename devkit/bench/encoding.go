@@ -154,7 +154,7 @@ func appendString(dst []byte, s string) []byte {
 
 var benchtimeOnce sync.Once
 
-// EncodingCost is one in-process measurement (the best of five runs of 300 ms).
+// EncodingCost is one in-process measurement (the best of a few short runs).
 type EncodingCost struct {
 	Name        string
 	NsPerOp     int64
@@ -162,8 +162,9 @@ type EncodingCost struct {
 	BytesPerOp  int64
 }
 
-// MeasureV2Encoding compiles n mixed flags and measures the engine and both encodings for one request.
-func MeasureV2Encoding(n int) ([]EncodingCost, error) {
+// MeasureV2Encoding compiles n mixed flags and measures the engine and both encodings for one request, each
+// the best of reps runs of benchtime.
+func MeasureV2Encoding(n, reps int, benchtime string) ([]EncodingCost, error) {
 	flags, err := DomainFlags(MixedFlags("k", n), 1)
 	if err != nil {
 		return nil, err
@@ -182,14 +183,12 @@ func MeasureV2Encoding(n int) ([]EncodingCost, error) {
 	if err := sameJSON(a, appendV2(nil, results)); err != nil {
 		return nil, err
 	}
-	benchtimeOnce.Do(func() {
-		testing.Init()
-		_ = flag.Set("test.benchtime", "300ms")
-	})
-	// The best of five short runs: other processes on a shared machine only ever make a run slower.
+	benchtimeOnce.Do(testing.Init)
+	_ = flag.Set("test.benchtime", benchtime)
+	// The best of a few short runs: other processes on a shared machine only ever make a run slower.
 	run := func(name string, fn func(b *testing.B)) EncodingCost {
 		best := EncodingCost{Name: name}
-		for range 5 {
+		for range reps {
 			res := testing.Benchmark(func(b *testing.B) { b.ReportAllocs(); fn(b) })
 			if best.NsPerOp == 0 || res.NsPerOp() < best.NsPerOp {
 				best.NsPerOp, best.AllocsPerOp, best.BytesPerOp = res.NsPerOp(), res.AllocsPerOp(), res.AllocedBytesPerOp()
@@ -242,7 +241,7 @@ func sameJSON(a, b []byte) error {
 // costTable renders the measurements for the report.
 func costTable(costs []EncodingCost) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-75s %12s %10s %12s\n", "in process (testing.Benchmark, best of 5)", "µs/op", "allocs/op", "bytes/op")
+	fmt.Fprintf(&b, "%-75s %12s %10s %12s\n", "in process (testing.Benchmark, best of several runs)", "µs/op", "allocs/op", "bytes/op")
 	for _, c := range costs {
 		fmt.Fprintf(&b, "%-75s %12.1f %10d %12d\n", c.Name, float64(c.NsPerOp)/1000, c.AllocsPerOp, c.BytesPerOp)
 	}

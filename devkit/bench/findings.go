@@ -44,7 +44,11 @@ func (r *Runner) findings() []Finding {
 		r.logf("in process: engine and response encoding of /flags?v=2 for 50 and 1,000 flags")
 		var costs []EncodingCost
 		for _, n := range []int{50, 1000} {
-			c, err := MeasureV2Encoding(n)
+			reps, benchtime := 5, "300ms"
+			if r.Cfg.Quick {
+				reps, benchtime = 2, "100ms"
+			}
+			c, err := MeasureV2Encoding(n, reps, benchtime)
 			if err != nil {
 				r.logf("encoding comparison: %v", err)
 				break
