@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/halyard-flags/halyard/services/writer/internal/postgres"
@@ -33,7 +34,8 @@ type Publisher struct {
 
 	initOnce sync.Once
 	wake     chan struct{} // this writer committed a change: drain now
-	tell     chan struct{} // this writer committed a change: tell other writers (NOTIFY)
+	tell     chan struct{} // other writers must publish what this one could not: NOTIFY them
+	running  atomic.Bool   // Run is draining
 	mu       sync.Mutex
 	changed  map[int64]bool // environments this writer changed since the last drain
 }
@@ -50,23 +52,29 @@ func (p *Publisher) init() {
 }
 
 // Committed tells the publisher that this writer committed a change of the environment: its own drain runs
-// at once, and other writers' publishers are notified (coalesced, by Notify). It never blocks.
+// at once. Other writers are told (Notify) only when this one cannot publish it: its publisher is not
+// running, a drain failed, or another writer holds the environment's publish lock (and may have read the
+// environment before this change). It never blocks.
 func (p *Publisher) Committed(envID int64) {
 	p.init()
 	p.mu.Lock()
 	p.changed[envID] = true
 	p.mu.Unlock()
-	for _, ch := range []chan struct{}{p.wake, p.tell} {
-		select {
-		case ch <- struct{}{}:
-		default: // already due; it will see this change too
-		}
+	signal(p.wake)
+	if !p.running.Load() {
+		signal(p.tell)
 	}
 }
 
-// Notify sends NOTIFY halyard_outbox after changes this writer committed, so that other writers' publishers
-// drain too (e.g. while this writer cannot reach NATS), until ctx ends. Changes made while one notification is
-// being sent share the next one. The NOTIFY is sent in its own transaction with synchronous_commit off: it
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default: // already due; it will see this change too
+	}
+}
+
+// Notify sends NOTIFY halyard_outbox when changes this writer committed need other writers' publishers
+// (see Committed), until ctx ends. Changes made while one notification is being sent share the next one. The NOTIFY is sent in its own transaction with synchronous_commit off: it
 // is a hint (publishers also poll), and sending it in the change's own transaction would make every commit
 // wait on PostgreSQL's single notification lock, held through the WAL flush.
 func (p *Publisher) Notify(ctx context.Context) error {
@@ -100,6 +108,8 @@ func (p *Publisher) Run(ctx context.Context) error {
 	go p.listen(ctx, wake)
 	tick := time.NewTicker(p.PollInterval)
 	defer tick.Stop()
+	p.running.Store(true)
+	defer p.running.Store(false)
 	scan := true
 	for {
 		envs := p.takeChanged()
@@ -112,6 +122,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 		}
 		if err != nil && ctx.Err() == nil {
 			p.Log.Warn("outbox drain failed; will retry", zap.Error(err))
+			signal(p.tell)
 		}
 		scan = err != nil // a failed drain is retried by a full scan at the next wake-up
 		select {
@@ -183,7 +194,9 @@ func (p *Publisher) drain(ctx context.Context, envs []int64) error {
 	var errs []error
 	for _, env := range envs {
 		err := p.DB.WithPublishLock(ctx, env, func(conn *pgx.Conn) error { return p.publishEnv(ctx, conn, env) })
-		if err != nil && !errors.Is(err, postgres.ErrLocked) {
+		if errors.Is(err, postgres.ErrLocked) {
+			signal(p.tell) // the holder may have read the environment before our change: wake it again
+		} else if err != nil {
 			errs = append(errs, fmt.Errorf("environment %d: %w", env, err))
 		}
 	}
