@@ -128,7 +128,7 @@ func appendDetails(dst []byte, ej *envJSON, results []eval.Result) ([]byte, erro
 			dst = append(dst, `,"failed":true`...)
 		}
 		dst = append(dst, `,"reason":{"code":`...)
-		dst = appendJSONString(dst, r.Reason.Code)
+		dst = appendReasonCode(dst, r.Reason.Code)
 		dst = append(dst, `,"condition_index":`...)
 		if r.Reason.ConditionIndex >= 0 {
 			dst = appendIndex(dst, r.Reason.ConditionIndex)
@@ -146,6 +146,20 @@ func appendDetails(dst []byte, ej *envJSON, results []eval.Result) ([]byte, erro
 		}
 	}
 	return append(dst, '}'), nil
+}
+
+// appendReasonCode appends a reason code as a JSON string. The engine's codes are lower-case ASCII words,
+// which need no escaping (TestReasonCodesNeedNoEscaping); anything else is escaped.
+func appendReasonCode(dst []byte, code string) []byte {
+	switch code {
+	case eval.ReasonConditionMatch, eval.ReasonNoConditionMatch, eval.ReasonOutOfRolloutBound, eval.ReasonNoGroupType,
+		eval.ReasonHoldoutConditionValue, eval.ReasonSuperConditionValue, eval.ReasonFlagDisabled,
+		eval.ReasonMissingDependency, eval.ReasonDependencyNotFound, eval.ReasonDependencyCycle, eval.ReasonInvalidDefinition:
+		dst = append(dst, '"')
+		dst = append(dst, code...)
+		return append(dst, '"')
+	}
+	return appendJSONString(dst, code)
 }
 
 // appendIndex appends a condition index; almost always one digit.
@@ -268,7 +282,7 @@ func appendOFREP(dst []byte, ej *envJSON, r *eval.Result, hint *int) (out []byte
 		dst = append(dst, p.ofrep...)
 	}
 	dst = append(dst, `,"reasonCode":`...)
-	dst = appendJSONString(dst, r.Reason.Code)
+	dst = appendReasonCode(dst, r.Reason.Code)
 	if f.ofrepTail != nil && r.Version == f.version {
 		return append(dst, f.ofrepTail...), false
 	}

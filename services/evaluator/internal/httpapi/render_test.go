@@ -73,6 +73,7 @@ func checkJSONString(t *testing.T, s string) {
 	if got := appendJSONString([]byte("x"), s); !bytes.Equal(got[1:], want) || got[0] != 'x' {
 		t.Fatalf("appendJSONString(%q) = %s, encoding/json writes %s", s, got[1:], want)
 	}
+
 }
 
 // randPayload is a stored payload in any of the forms snapshots carry: PostHog's JSON-encoded strings, raw
@@ -288,6 +289,16 @@ func TestAnswersCarryContentLength(t *testing.T) {
 			resp.Header.Get("Content-Type") != "application/json" {
 			t.Errorf("%s: %d, Content-Length %d for %d bytes, Transfer-Encoding %v, Content-Type %q", c.path,
 				resp.StatusCode, resp.ContentLength, len(b), resp.TransferEncoding, resp.Header.Get("Content-Type"))
+		}
+	}
+}
+
+func TestReasonCodesNeedNoEscaping(t *testing.T) {
+	for _, code := range []string{eval.ReasonConditionMatch, eval.ReasonNoConditionMatch, eval.ReasonOutOfRolloutBound,
+		eval.ReasonNoGroupType, eval.ReasonHoldoutConditionValue, eval.ReasonSuperConditionValue, eval.ReasonFlagDisabled,
+		eval.ReasonMissingDependency, eval.ReasonDependencyNotFound, eval.ReasonDependencyCycle, eval.ReasonInvalidDefinition} {
+		if got, want := string(appendReasonCode(nil, code)), string(appendJSONString(nil, code)); got != want {
+			t.Errorf("reason code %q written as %s, encoding/json writes %s", code, got, want)
 		}
 	}
 }
