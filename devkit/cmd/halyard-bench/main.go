@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/halyard-flags/halyard/devkit/bench"
@@ -89,13 +90,17 @@ func fromHEAD(ctx context.Context, root string) error {
 		return err
 	}
 	bin := filepath.Join(dir, "halyard-bench")
+	// -trimpath keeps the build cache valid across exports into different directories: only what changed
+	// since the last run is compiled again (GOFLAGS carries it to the cluster's builds too).
+	goflags := strings.TrimSpace(os.Getenv("GOFLAGS") + " -trimpath")
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./devkit/cmd/halyard-bench")
 	build.Dir = dir
+	build.Env = append(os.Environ(), "GOFLAGS="+goflags)
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("build halyard-bench from HEAD: %w\n%s", err, out)
 	}
 	cmd := exec.CommandContext(ctx, bin)
-	cmd.Env = append(os.Environ(), "BENCH_SOURCE_DIR="+dir)
+	cmd.Env = append(os.Environ(), "BENCH_SOURCE_DIR="+dir, "GOFLAGS="+goflags)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	return cmd.Run()
 }
