@@ -24,6 +24,7 @@ func TestAdminAPI(t *testing.T) {
 	t.Run("ProjectsAndKeys", func(t *testing.T) { adminProjectsAndKeys(t, c, cl) })
 	t.Run("Cohorts", func(t *testing.T) { adminCohorts(t, c, cl) })
 	t.Run("Bulk", func(t *testing.T) { adminBulk(t, c, cl) })
+	t.Run("BulkRoundTrip", func(t *testing.T) { adminBulkRoundTrip(t, c, cl) })
 	t.Run("Audit", func(t *testing.T) { adminAudit(t, c, cl) })
 	t.Run("Concurrency", func(t *testing.T) { adminConcurrency(t, c, cl) })
 	t.Run("OpenAPI", func(t *testing.T) { adminOpenAPI(t, c) })

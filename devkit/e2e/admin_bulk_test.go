@@ -11,14 +11,14 @@ import (
 	"github.com/halyard-flags/halyard/devkit/cluster"
 )
 
-// posthogPayload is a PostHog local-evaluation payload: a flag depending on another (by PostHog id), a flag
-// on a property cohort, and a group type.
+// posthogPayload is a PostHog local-evaluation payload as PostHog serves it: a flag depending on another (by
+// the other's key, with a dependency_chain), a flag on a property cohort, and a group type.
 const posthogPayload = `{
   "flags": [
     {"id": 101, "team_id": 1, "key": "ph-base", "name": "Base", "active": true, "deleted": false,
      "filters": {"groups": [{"properties": [], "rollout_percentage": 100}]}},
     {"id": 102, "key": "ph-dep", "name": "Depends on base", "active": true,
-     "filters": {"groups": [{"properties": [{"key": "101", "type": "flag", "operator": "flag_evaluates_to", "value": true}], "rollout_percentage": 100}]}},
+     "filters": {"groups": [{"properties": [{"key": "ph-base", "type": "flag", "operator": "flag_evaluates_to", "value": true, "dependency_chain": ["ph-base"]}], "rollout_percentage": 100}]}},
     {"id": 103, "key": "ph-cohort", "name": "Pro users", "active": true,
      "filters": {"groups": [{"properties": [{"key": "id", "type": "cohort", "value": 7}], "rollout_percentage": 100}]}}
   ],

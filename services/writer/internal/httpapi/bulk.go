@@ -89,7 +89,7 @@ func parseImport(body []byte) (*postgres.Export, error) {
 	}
 	for _, ch := range le.Cohorts {
 		doc.Cohorts = append(doc.Cohorts, postgres.ExportCohort{ID: ch.ID, CohortSpec: postgres.CohortSpec{
-			Name: fmt.Sprintf("posthog-cohort-%d", ch.ID), Filters: ch.Filters}})
+			Name: postHogCohortName(ch.ID), Filters: ch.Filters}})
 	}
 	for _, f := range le.Flags {
 		if f.Deleted {
@@ -99,6 +99,10 @@ func parseImport(body []byte) (*postgres.Export, error) {
 			Filters: f.Filters, Active: f.Active, EnsureExperienceContinuity: f.EnsureExperienceContinuity,
 			BucketingIdentifier: f.BucketingIdentifier})
 	}
+	if problems := resolveDependencyKeys(doc.Flags); len(problems) > 0 {
+		return nil, postgres.Invalid(problems)
+	}
+	doc.Cohorts = append(doc.Cohorts, staticCohortPlaceholders(doc.Flags, doc.Cohorts)...)
 	return doc, nil
 }
 

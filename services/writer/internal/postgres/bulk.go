@@ -31,6 +31,11 @@ type ExportCohort struct {
 	ID int64 `json:"id"`
 	CohortSpec
 	Members []string `json:"members,omitempty"`
+	// Placeholder stands for a cohort a PostHog payload references but leaves out (a static cohort): the
+	// import creates it empty and static, or maps to the cohort of that name and leaves it as it is, and
+	// reports it in ImportResult.Warnings. UsedBy lists the flags and cohorts referencing it.
+	Placeholder bool     `json:"-"`
+	UsedBy      []string `json:"-"`
 }
 
 // ExportFlag is one flag of an export.
@@ -107,6 +112,17 @@ type ImportResult struct {
 	FlagsUpdated       int   `json:"flags_updated"`
 	CohortsCreated     int   `json:"cohorts_created"`
 	CohortsUpdated     int   `json:"cohorts_updated"`
+	// Warnings are what the import did that the caller should know about; never null.
+	Warnings []ImportWarning `json:"warnings"`
+}
+
+// ImportWarning is one thing an import did on the caller's behalf.
+type ImportWarning struct {
+	Code     string   `json:"code"`      // static_cohort_placeholder
+	CohortID int64    `json:"cohort_id"` // the environment's cohort
+	Name     string   `json:"name"`
+	Flags    []string `json:"flags"` // the flags (and cohorts) referencing it
+	Message  string   `json:"message"`
 }
 
 // Import upserts every definition of doc into the environment in one transaction producing one version:
@@ -119,11 +135,11 @@ func (db *DB) Import(ctx context.Context, envID int64, actor Actor, doc *Export)
 	var res ImportResult
 	if len(doc.GroupTypes) == 0 && len(doc.Cohorts) == 0 && len(doc.Flags) == 0 {
 		v, err := db.EnvironmentVersion(ctx, envID)
-		res.EnvironmentVersion = v
+		res.EnvironmentVersion, res.Warnings = v, []ImportWarning{}
 		return res, err
 	}
 	version, err := db.inEnvironment(ctx, envID, actor, "postgres.Import", func(ctx context.Context, et *envTx) error {
-		res = ImportResult{} // a retried transaction counts from zero again
+		res = ImportResult{Warnings: []ImportWarning{}} // a retried transaction counts from zero again
 		types := map[int]string{}
 		for k, n := range doc.GroupTypes {
 			i, err := strconv.Atoi(k)
@@ -166,8 +182,18 @@ func upsertCohorts(ctx context.Context, et *envTx, in []ExportCohort, res *Impor
 				return nil, err
 			}
 			res.CohortsCreated++
+			if c.Placeholder {
+				res.Warnings = append(res.Warnings, ImportWarning{Code: "static_cohort_placeholder", CohortID: id, Name: c.Name, Flags: c.UsedBy,
+					Message: fmt.Sprintf("the payload references cohort %d without defining it (PostHog leaves static cohorts out): "+
+						"created the empty static cohort %q (id %d); upload its members with PUT …/cohorts/%d/members", c.ID, c.Name, id, id)})
+				et.record("cohort.import", fmt.Sprintf("cohort/%d", id), nil, map[string]any{"name": c.Name, "members": 0, "placeholder": true})
+			}
 		case err != nil:
 			return nil, err
+		case c.Placeholder:
+			res.Warnings = append(res.Warnings, ImportWarning{Code: "static_cohort_placeholder", CohortID: id, Name: c.Name, Flags: c.UsedBy,
+				Message: fmt.Sprintf("the payload references cohort %d without defining it (PostHog leaves static cohorts out): "+
+					"it maps to the existing cohort %q (id %d), left as it is", c.ID, c.Name, id)})
 		default:
 			existing[id] = true
 			res.CohortsUpdated++
@@ -176,6 +202,9 @@ func upsertCohorts(ctx context.Context, et *envTx, in []ExportCohort, res *Impor
 	}
 	for _, c := range in {
 		id := ids[c.ID]
+		if c.Placeholder {
+			continue // created empty above, or an existing cohort left as it is
+		}
 		spec := c.CohortSpec
 		var err error
 		if spec.Filters, err = rewriteCohortFilters(spec.Filters, ids); err != nil {
@@ -330,7 +359,7 @@ func (db *DB) CopyFlags(ctx context.Context, from, to int64, actor Actor, keys [
 	}
 	var res ImportResult
 	version, err := db.inEnvironment(ctx, to, actor, "postgres.CopyFlags", func(ctx context.Context, et *envTx) error {
-		res = ImportResult{} // a retried transaction counts from zero again
+		res = ImportResult{Warnings: []ImportWarning{}} // a retried transaction counts from zero again
 		cohortIDs, err := cohortsByName(ctx, et.tx, to, src.Cohorts)
 		if err != nil {
 			return err
