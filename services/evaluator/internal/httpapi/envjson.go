@@ -46,32 +46,71 @@ func envJSONOf(env *store.Env) *envJSON {
 func buildEnvJSON(e *eval.Engine) *envJSON {
 	keys := e.Keys()
 	ej := &envJSON{flags: make([]flagJSON, len(keys)), byKey: make(map[string]int, len(keys))}
+	a := &arena{b: make([]byte, 0, arenaSize(e))}
 	for i, k := range keys {
-		ej.flags[i] = newFlagJSON(e, k)
+		ej.flags[i] = newFlagJSON(e, k, a)
 		ej.byKey[k] = i
 	}
 	return ej
 }
 
-func newFlagJSON(e *eval.Engine, key string) flagJSON {
-	f := flagJSON{key: key, quoted: appendJSONString(nil, key), description: []byte("null")}
-	f.v2Head = append(append(append(append([]byte(nil), f.quoted...), `:{"key":`...), f.quoted...), `,"enabled":`...)
+// arena holds an environment's fragments in one allocation (arenaSize's estimate; append grows it when
+// short, and the fragments taken before stay valid).
+type arena struct{ b []byte }
+
+// since returns what was appended from start on, capped so nothing appended later can reach into it.
+func (a *arena) since(start int) []byte { return a.b[start:len(a.b):len(a.b)] }
+
+func arenaSize(e *eval.Engine) int {
+	n := 0
+	for _, k := range e.Keys() {
+		n += 4*len(k) + 160
+		if def, ok := e.Flag(k); ok {
+			n += 2 * len(def.Description)
+			for _, p := range def.Filters.Payloads {
+				n += 2*len(p) + 100
+			}
+		}
+	}
+	return n
+}
+
+var nullJSON = []byte("null")
+
+func newFlagJSON(e *eval.Engine, key string, a *arena) flagJSON {
+	f := flagJSON{key: key, description: nullJSON}
+	s := len(a.b)
+	a.b = appendJSONString(a.b, key)
+	f.quoted = a.since(s)
+	s = len(a.b)
+	a.b = append(append(append(append(a.b, f.quoted...), `:{"key":`...), f.quoted...), `,"enabled":`...)
+	f.v2Head = a.since(s)
 	def, ok := e.Flag(key)
 	if !ok {
 		return f
 	}
 	f.id, f.version = def.ID, def.Version
-	f.ofrepFlagID = appendInt([]byte(`"flagId":`), f.id)
-	f.ofrepTail = append(appendInt([]byte(`,"version":`), f.version), "}}"...)
+	s = len(a.b)
+	a.b = appendInt(append(a.b, `"flagId":`...), f.id)
+	f.ofrepFlagID = a.since(s)
+	s = len(a.b)
+	a.b = append(appendInt(append(a.b, `,"version":`...), f.version), "}}"...)
+	f.ofrepTail = a.since(s)
 	if def.Description != "" {
-		f.description = appendJSONString(nil, def.Description)
+		s = len(a.b)
+		a.b = appendJSONString(a.b, def.Description)
+		f.description = a.since(s)
 	}
 	f.multivariate = def.Filters.Multivariate != nil && len(def.Filters.Multivariate.Variants) > 0
-	f.none.v2Tail = appendV2Tail(nil, f.id, f.version, f.description, nil)
+	s = len(a.b)
+	a.b = appendV2Tail(a.b, f.id, f.version, f.description, nil)
+	f.none.v2Tail = a.since(s)
 	for _, raw := range def.Filters.Payloads {
 		if len(raw) > 0 {
 			p := newPayloadJSONs(raw)
-			p.v2Tail = appendV2Tail(nil, f.id, f.version, f.description, p.posthog)
+			s = len(a.b)
+			a.b = appendV2Tail(a.b, f.id, f.version, f.description, p.posthog)
+			p.v2Tail = a.since(s)
 			f.payloads = append(f.payloads, p)
 		}
 	}
@@ -89,7 +128,7 @@ func appendV2Tail(dst []byte, id, version int64, description, payload []byte) []
 	dst = append(dst, description...)
 	dst = append(dst, `,"payload":`...)
 	if payload == nil {
-		payload = []byte("null")
+		payload = nullJSON
 	}
 	dst = append(dst, payload...)
 	return append(dst, "}}"...)
@@ -118,7 +157,7 @@ func (ej *envJSON) flag(r *eval.Result, hint *int) *flagJSON {
 		*hint = i + 1
 		return &ej.flags[i]
 	}
-	f := flagJSON{key: r.Key, quoted: appendJSONString(nil, r.Key), description: []byte("null")}
+	f := flagJSON{key: r.Key, quoted: appendJSONString(nil, r.Key), description: nullJSON}
 	f.v2Head = append(append(append(append([]byte(nil), f.quoted...), `:{"key":`...), f.quoted...), `,"enabled":`...)
 	return &f
 }
