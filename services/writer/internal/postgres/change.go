@@ -53,27 +53,13 @@ const recordAtSQL = `WITH v AS (SELECT $8::bigint AS version),
 	o AS (INSERT INTO outbox (environment_id, environment_version) SELECT $1, version FROM v)
 	SELECT version FROM v`
 
-// recordChange bumps the environment's version and writes the audit rows and the outbox row, all in the
-// caller's transaction: the change, its audit entries and its publication commit or roll back together. It
-// returns the version produced. Publishers are told after the commit (DB.committed), not by a NOTIFY in this
-// transaction: PostgreSQL serializes every committing transaction that notified on one global lock held
-// through the commit's WAL flush, which would serialize the commits of all environments.
-func recordChange(ctx context.Context, tx pgx.Tx, envID int64, actor Actor, changes ...change) (int64, error) {
-	args, err := recordArgs(envID, actor, changes)
-	if err != nil {
-		return 0, err
-	}
-	var version int64
-	err = tx.QueryRow(ctx, recordSQL, args...).Scan(&version)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, envNotFound(envID)
-	}
-	return version, err
-}
-
-// recordAndCommit is recordChange followed by COMMIT in the same round trip (one pipeline, one Sync): the
-// environment's row lock, taken by the version bump, is released by the commit without waiting for this
-// process to read the statement's answer and send COMMIT. An error in the first statement skips the COMMIT
+// recordAndCommit bumps the environment's version, writes the audit rows and the outbox row (recordSQL) and
+// commits, in one round trip (one pipeline, one Sync): the change, its audit entries and its publication
+// commit or roll back together, and the environment's row lock, taken by the version bump, is released by
+// the commit without waiting for this process to read the statement's answer and send COMMIT. Publishers
+// are told after the commit (DB.committed), not by a NOTIFY in this transaction: PostgreSQL serializes
+// every committing transaction that notified on one global lock held through the commit's WAL flush, which
+// would serialize the commits of all environments. An error in the first statement skips the COMMIT
 // and leaves the transaction failed, for the caller to roll back. The caller must not use tx afterwards.
 func recordAndCommit(ctx context.Context, tx pgx.Tx, envID int64, actor Actor, changes []change) (version int64, err error) {
 	args, err := recordArgs(envID, actor, changes)
@@ -104,7 +90,8 @@ func recordAndCommit(ctx context.Context, tx pgx.Tx, envID int64, actor Actor, c
 	return version, nil
 }
 
-// recordChangeAt is recordChange for a version the caller already set.
+// recordChangeAt writes the audit rows and the outbox row of a version the caller already set (a new
+// environment's first), in the caller's transaction.
 func recordChangeAt(ctx context.Context, tx pgx.Tx, envID, version int64, actor Actor, changes ...change) error {
 	args, err := recordArgs(envID, actor, changes)
 	if err != nil {
@@ -138,7 +125,7 @@ func jsonText(v any) (*string, error) {
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, apperr.Wrap(fmt.Errorf("encode audit entry: %w", err), "postgres.recordChange")
+		return nil, apperr.Wrap(fmt.Errorf("encode audit entry: %w", err), "postgres.recordArgs")
 	}
 	s := string(b)
 	return &s, nil
