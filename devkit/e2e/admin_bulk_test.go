@@ -88,9 +88,16 @@ func adminBulk(t *testing.T, c *cluster.Cluster, cl *admin.Client) {
 			t.Fatalf("audit entry %+v is not at v%d", e, res.EnvironmentVersion)
 		}
 	}
-	// Importing again updates in place, still one version.
-	again := decode[importAnswer](t, call(t, cl, http.MethodPost, envPath(staging.ID, "/import"),
+	// Importing the same definitions again changes nothing: no new version.
+	same := decode[importAnswer](t, call(t, cl, http.MethodPost, envPath(staging.ID, "/import"),
 		admin.Raw{ContentType: "application/json", Data: []byte(posthogPayload)}, http.StatusOK))
+	if same.EnvironmentVersion != res.EnvironmentVersion || same.FlagsUpdated != 0 || same.FlagsCreated != 0 {
+		t.Fatalf("identical import = %+v (environment at v%d)", same, res.EnvironmentVersion)
+	}
+	// Importing changed definitions updates in place, still one version.
+	changed := strings.Replace(posthogPayload, `"name": "Base"`, `"name": "Base, renamed"`, 1)
+	again := decode[importAnswer](t, call(t, cl, http.MethodPost, envPath(staging.ID, "/import"),
+		admin.Raw{ContentType: "application/json", Data: []byte(changed)}, http.StatusOK))
 	if again.EnvironmentVersion != res.EnvironmentVersion+1 || again.FlagsUpdated != 3 || again.FlagsCreated != 0 {
 		t.Fatalf("second import = %+v", again)
 	}
@@ -104,7 +111,10 @@ func adminBulk(t *testing.T, c *cluster.Cluster, cl *admin.Client) {
 
 	// Halyard's export imports into another environment, references rewritten to its ids.
 	other := newEnv(t, cl, "bulk-other")
-	call(t, cl, http.MethodPost, envPath(other.ID, "/import"), admin.Raw{ContentType: "application/json", Data: exported.Body}, http.StatusOK)
+	first := decode[importAnswer](t, call(t, cl, http.MethodPost, envPath(other.ID, "/import"), admin.Raw{ContentType: "application/json", Data: exported.Body}, http.StatusOK))
+	if same := decode[importAnswer](t, call(t, cl, http.MethodPost, envPath(other.ID, "/import"), admin.Raw{ContentType: "application/json", Data: exported.Body}, http.StatusOK)); same.EnvironmentVersion != first.EnvironmentVersion {
+		t.Fatalf("importing the same export again moved the version from %d to %d", first.EnvironmentVersion, same.EnvironmentVersion)
+	}
 	otherDoc := decode[exportDoc](t, call(t, cl, http.MethodGet, envPath(other.ID, "/export"), nil, http.StatusOK))
 	checkDependency(t, otherDoc)
 	if otherDoc.Flags[0].ID == doc.Flags[0].ID {

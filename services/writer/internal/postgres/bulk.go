@@ -140,6 +140,10 @@ func (db *DB) Import(ctx context.Context, envID int64, actor Actor, doc *Export)
 	}
 	version, err := db.inEnvironment(ctx, envID, actor, "postgres.Import", func(ctx context.Context, et *envTx) error {
 		res = ImportResult{Warnings: []ImportWarning{}} // a retried transaction counts from zero again
+		before, err := definitionsDigest(ctx, et.tx, envID)
+		if err != nil {
+			return err
+		}
 		types := map[int]string{}
 		for k, n := range doc.GroupTypes {
 			i, err := strconv.Atoi(k)
@@ -162,10 +166,41 @@ func (db *DB) Import(ctx context.Context, envID int64, actor Actor, doc *Export)
 		if err := upsertFlags(ctx, et, specs, cohortIDs, nil, &res); err != nil {
 			return err
 		}
+		after, err := definitionsDigest(ctx, et.tx, envID)
+		if err != nil {
+			return err
+		}
+		if after == before {
+			return errUnchanged // roll back: no version, no audit rows, nothing to publish
+		}
 		return checkSnapshotBudget(ctx, et.tx, envID)
 	})
+	if errors.Is(err, errUnchanged) {
+		res = ImportResult{Warnings: res.Warnings}
+		version, err = db.EnvironmentVersion(ctx, envID)
+	}
 	res.EnvironmentVersion = version
 	return res, err
+}
+
+// errUnchanged ends an import whose definitions equal the environment's: its transaction rolls back.
+var errUnchanged = apperr.New(apperr.Conflict, "import_unchanged", "the import changes nothing")
+
+// definitionsDigestSQL digests everything an import can change in the environment (live flags, cohorts with
+// their members, group types) as stored: equal digests before and after an import mean it changed nothing.
+// Versions and update times are left out, since rewriting a flag bumps them.
+const definitionsDigestSQL = `SELECT md5(concat_ws(E'\n--\n',
+	(SELECT string_agg(concat_ws('|', key, name, description, filters::text, active, ensure_experience_continuity,
+		bucketing_identifier, tags::text), E'\n' ORDER BY key) FROM flags WHERE environment_id = $1 AND NOT deleted),
+	(SELECT string_agg(concat_ws('|', c.id, c.name, c.description, c.is_static, c.filters::text,
+		(SELECT md5(coalesce(string_agg(m.member, E'\n' ORDER BY m.member), '')) FROM cohort_members m WHERE m.cohort_id = c.id)),
+		E'\n' ORDER BY c.id) FROM cohorts c WHERE c.environment_id = $1),
+	(SELECT string_agg(idx || '=' || name, ',' ORDER BY idx) FROM group_types WHERE environment_id = $1)))`
+
+func definitionsDigest(ctx context.Context, tx pgx.Tx, envID int64) (string, error) {
+	var d string
+	err := tx.QueryRow(ctx, definitionsDigestSQL, envID).Scan(&d)
+	return d, err
 }
 
 // upsertCohorts creates or updates the cohorts by name and returns the map from their document ids to
