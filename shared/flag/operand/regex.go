@@ -3,6 +3,7 @@ package operand
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Rust's regex crate (which fancy_regex, PostHog's engine, delegates to) is Unicode-aware by default:
@@ -17,10 +18,34 @@ const (
 	uniSpace = `\t\n\x{0B}\f\r \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}`
 )
 
-// CompileRegex compiles a regex/not_regex filter value with Rust's Unicode class semantics.
+// CompileRegex compiles a regex/not_regex filter value with Rust's Unicode class semantics. Results are
+// cached by pattern: every snapshot an evaluator applies recompiles its environment, and most patterns
+// are the same as in the previous snapshot (a *regexp.Regexp is safe for concurrent use).
 func CompileRegex(pattern string) (*regexp.Regexp, error) {
-	return regexp.Compile(UnicodeClasses(pattern))
+	regexCache.mu.Lock()
+	defer regexCache.mu.Unlock()
+	if e, ok := regexCache.m[pattern]; ok {
+		return e.re, e.err
+	}
+	re, err := regexp.Compile(UnicodeClasses(pattern))
+	if len(regexCache.m) >= maxCachedRegexes {
+		clear(regexCache.m) // a crude bound: patterns come from flag definitions, so this is rare
+	}
+	regexCache.m[pattern] = compiledRegex{re, err}
+	return re, err
 }
+
+const maxCachedRegexes = 20_000
+
+type compiledRegex struct {
+	re  *regexp.Regexp
+	err error
+}
+
+var regexCache = struct {
+	mu sync.Mutex
+	m  map[string]compiledRegex
+}{m: map[string]compiledRegex{}}
 
 // UnicodeClasses rewrites \d \D \w \W \s \S as described above.
 func UnicodeClasses(p string) string {

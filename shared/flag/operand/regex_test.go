@@ -39,3 +39,17 @@ func TestCompileRegex(t *testing.T) {
 		}
 	}
 }
+
+func TestCompileRegexCachesByPattern(t *testing.T) {
+	a, errA := CompileRegex(`^\w+@corp\.com$`)
+	b, errB := CompileRegex(`^\w+@corp\.com$`)
+	if errA != nil || errB != nil || a != b {
+		t.Fatalf("the same pattern compiled twice: %p %v, %p %v", a, errA, b, errB)
+	}
+	if _, err := CompileRegex(`(?<=x)y`); err == nil {
+		t.Fatal("a look-behind compiled")
+	}
+	if _, err := CompileRegex(`(?<=x)y`); err == nil {
+		t.Fatal("a cached failure was forgotten")
+	}
+}
