@@ -16,6 +16,9 @@ var flagKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,200}$`)
 // validateFlag checks what the admin API owns (the key format, names, tags) and the definition with
 // shared/flag's Validate; every problem is reported at once. References to other flags and cohorts are
 // checked against the environment in the transaction that stores the flag.
+// MaxDescriptionBytes bounds a flag's description.
+const MaxDescriptionBytes = 10_000
+
 func validateFlag(f *postgres.FlagSpec) error {
 	var problems []flag.Problem
 	if !flagKeyPattern.MatchString(f.Key) {
@@ -23,6 +26,11 @@ func validateFlag(f *postgres.FlagSpec) error {
 	}
 	if len(f.Name) > 400 {
 		problems = append(problems, flag.Problem{Path: "name", Message: "at most 400 characters"})
+	}
+	// Descriptions travel in every snapshot; a cap keeps a few long ones from making an environment's snapshot
+	// too large to publish (ADR 0005).
+	if len(f.Description) > MaxDescriptionBytes {
+		problems = append(problems, flag.Problem{Path: "description", Message: fmt.Sprintf("at most %d bytes", MaxDescriptionBytes)})
 	}
 	if len(f.Tags) > 50 {
 		problems = append(problems, flag.Problem{Path: "tags", Message: "at most 50 tags"})
