@@ -55,14 +55,30 @@ const maxTransactAttempts = 5
 // failure or a deadlock, so callers never see a conflict that a retry would have resolved.
 func (db *DB) Transact(ctx context.Context, iso pgx.TxIsoLevel, fn func(pgx.Tx) error) error {
 	var err error
-	for attempt := 1; attempt <= maxTransactAttempts; attempt++ {
+	for attempt := 1; ; attempt++ {
 		err = pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: iso}, fn)
 		if !isRetryable(err) {
 			return err
 		}
-		time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
+		if attempt == maxTransactAttempts {
+			return fmt.Errorf("postgres.Transact: gave up after %d attempts: %w", maxTransactAttempts, err)
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return err
+		}
 	}
-	return fmt.Errorf("postgres.Transact: gave up after %d attempts: %w", maxTransactAttempts, err)
+}
+
+// backoff waits before retry attempt+1 (5 ms, 20 ms, 45 ms, …), or until ctx ends.
+func backoff(ctx context.Context, attempt int) error {
+	t := time.NewTimer(time.Duration(attempt*attempt) * 5 * time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 func isRetryable(err error) bool {

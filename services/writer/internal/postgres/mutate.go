@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/halyard-flags/halyard/shared/apperr"
 	"github.com/halyard-flags/halyard/shared/flag"
@@ -53,7 +52,9 @@ func (db *DB) change(ctx context.Context, envID int64, actor Actor, op string, f
 		if !isRetryable(err) || attempt == maxTransactAttempts {
 			break
 		}
-		time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
+		if err = backoff(ctx, attempt); err != nil {
+			break
+		}
 	}
 	if err != nil {
 		return 0, asAppErr(err, op)
