@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/halyard-flags/halyard/services/evaluator/internal/config"
@@ -22,12 +23,22 @@ import (
 
 // Run runs the evaluator until ctx ends. bound, if set, receives the HTTP listen address.
 func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net.Addr)) error {
+	failing := throttled(10 * time.Second)
 	nc, err := nats.Connect(cfg.NATSURL, nats.Name("halyard-evaluator"), nats.MaxReconnects(-1),
 		nats.RetryOnFailedConnect(true), nats.ReconnectWait(250*time.Millisecond),
+		nats.ConnectHandler(func(*nats.Conn) { log.Info("NATS connected") }),
+		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
+			if failing() { // an attempt every 250 ms; say so every 10 s
+				log.Warn("cannot reach NATS; retrying (serving the last snapshots, if any)", zap.String("url", cfg.NATSURL), zap.Error(err))
+			}
+		}),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			log.Warn("NATS disconnected; serving the last snapshots", zap.Error(err))
 		}),
-		nats.ReconnectHandler(func(*nats.Conn) { log.Info("NATS reconnected") }))
+		nats.ReconnectHandler(func(*nats.Conn) { log.Info("NATS reconnected") }),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			log.Warn("NATS asynchronous error", zap.Error(err))
+		}))
 	if err != nil {
 		return fmt.Errorf("nats: %w", err)
 	}
@@ -48,4 +59,19 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	g.Go(func() error { return follower.Run(gctx) })
 	g.Go(func() error { return httpserve.Serve(gctx, cfg.Addr, api.Handler(), 10*time.Second, bound) })
 	return g.Wait()
+}
+
+// throttled returns a function that reports true at most once per interval.
+func throttled(interval time.Duration) func() bool {
+	var mu sync.Mutex
+	var last time.Time
+	return func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if time.Since(last) < interval {
+			return false
+		}
+		last = time.Now()
+		return true
+	}
 }
