@@ -143,8 +143,13 @@ func adminBulk(t *testing.T, c *cluster.Cluster, cl *admin.Client) {
 			t.Fatalf("empty import %s = %+v, environment at v%d", body, empty, before)
 		}
 	}
-	fat := map[string]any{"format": "halyard-export/v1", "flags": []any{map[string]any{"id": 1, "key": "fat",
-		"description": strings.Repeat("x", 7<<20), "filters": map[string]any{"groups": []any{}}}}}
+	// Each flag is valid (descriptions are capped at 10,000 bytes), together they outgrow a snapshot.
+	var fatFlags []any
+	for i := range 800 {
+		fatFlags = append(fatFlags, map[string]any{"id": i + 1, "key": fmt.Sprintf("fat-%d", i),
+			"description": strings.Repeat("x", 9500), "filters": map[string]any{"groups": []any{}}})
+	}
+	fat := map[string]any{"format": "halyard-export/v1", "flags": fatFlags}
 	wantError(t, cl, http.MethodPost, envPath(other.ID, "/import"), fat, http.StatusUnprocessableEntity, "snapshot_too_large")
 	if after := decode[envDetail](t, call(t, cl, http.MethodGet, envPath(other.ID, ""), nil, http.StatusOK)).Version; after != before {
 		t.Fatalf("refused imports moved the version from %d to %d", before, after)
