@@ -235,8 +235,8 @@ func dedupe(in []string) []string {
 const MaxMemberBytes = 6 << 20
 
 // checkSnapshotBudget refuses a change that makes the environment's static members, or its whole snapshot,
-// too big to publish. Bulk changes (member uploads, imports, copies) check it; a single flag is bounded by the
-// 1 MiB request body.
+// too big to publish. Bulk changes (member uploads, imports, copies) check it, and so do flag creates and
+// edits that grow a flag by more than growthChecked.
 func checkSnapshotBudget(ctx context.Context, tx pgx.Tx, envID int64) error {
 	var total int64
 	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(octet_length(m.member) + 2), 0) FROM cohort_members m

@@ -42,8 +42,8 @@ func (db *DB) updateFlagOptimistic(ctx context.Context, envID int64, actor Actor
 			return rec, 0, true, err
 		}
 		next.ID, next.Key = cur.ID, cur.Key
-		if hasReferences(&next.Flag) {
-			return rec, 0, false, nil
+		if hasReferences(&next.Flag) || grows(&cur.Flag, &next.Flag) {
+			return rec, 0, false, nil // the locked path validates references and the snapshot budget
 		}
 		if err := refuseNew(ownProblems(&cur.Flag), ownProblems(&next.Flag)); err != nil {
 			return rec, 0, true, err

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 
 	"github.com/halyard-flags/halyard/shared/apperr"
@@ -107,6 +108,7 @@ func lockedAndValidated(ctx context.Context, et *envTx, apply func() error) erro
 // such a change is checked on its own (flag.Validate before and after) without the environment's lock until
 // its last statement. Any other change is validated against the whole environment under the lock.
 func flagValidated(ctx context.Context, et *envTx, cur, next *flag.Flag, apply func() error) error {
+	apply = withinSnapshotBudget(ctx, et, cur, next, apply)
 	if hasReferences(next) {
 		return lockedAndValidated(ctx, et, apply)
 	}
@@ -118,6 +120,37 @@ func flagValidated(ctx context.Context, et *envTx, cur, next *flag.Flag, apply f
 		before = ownProblems(cur)
 	}
 	return refuseNew(before, ownProblems(next))
+}
+
+// growthChecked is how much a flag may grow in one edit before the edit checks the environment's snapshot
+// budget. Creates always check. Smaller growth (a rollout 5 → 50, a longer name) goes unchecked, so the
+// frequent edits stay on the one-statement path; the 1 MiB between MaxSnapshotBytes and NATS's 8 MiB
+// message limit absorbs it. Chunked snapshots will make the budget unnecessary (ADR 0005).
+const growthChecked = 1 << 10
+
+// grows reports whether replacing cur by next (nil for a new flag) must check the snapshot budget.
+func grows(cur, next *flag.Flag) bool {
+	return cur == nil || definitionBytes(next)-definitionBytes(cur) > growthChecked
+}
+
+// definitionBytes approximates a flag's weight in its environment's snapshot.
+func definitionBytes(f *flag.Flag) int {
+	filters, _ := json.Marshal(f.Filters)
+	return len(f.Key) + len(f.Name) + len(f.Description) + len(filters)
+}
+
+// withinSnapshotBudget wraps apply with the snapshot budget check when the change grows the flag enough:
+// a change whose snapshot could not be published would stall its environment's outbox.
+func withinSnapshotBudget(ctx context.Context, et *envTx, cur, next *flag.Flag, apply func() error) func() error {
+	if !grows(cur, next) {
+		return apply
+	}
+	return func() error {
+		if err := apply(); err != nil {
+			return err
+		}
+		return checkSnapshotBudget(ctx, et.tx, et.envID)
+	}
 }
 
 // hasReferences reports whether the flag depends on another flag or on a cohort anywhere in its filters.
