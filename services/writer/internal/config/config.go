@@ -27,7 +27,7 @@ type Config struct {
 
 // Help documents every variable, for -h.
 const Help = `Environment:
-  DATABASE_URL             PostgreSQL URL (required)
+  DATABASE_URL             PostgreSQL URL (required; pool_max_conns=N sets the pool size, default 20)
   NATS_URL                 NATS URL (default nats://127.0.0.1:4222)
   WRITER_ADDR              listen address (default :8080)
   HALYARD_ADMIN_TOKEN      bootstrap admin bearer token (required, >= 16 characters)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -20,6 +21,8 @@ type DB struct {
 	// Committed, when set, is called after every committed change of an environment (its outbox row is
 	// pending): the writer wakes its publisher and tells other writers' publishers. Set it before use.
 	Committed func(envID int64)
+
+	edits *editQueue // single-flag edits waiting to be committed together (groupcommit.go)
 }
 
 func (db *DB) committed(envID int64) {
@@ -28,6 +31,9 @@ func (db *DB) committed(envID int64) {
 	}
 }
 
+// DefaultMaxConns is the pool size when the URL does not set pool_max_conns.
+const DefaultMaxConns = 20
+
 // Open connects a pool and checks the connection.
 func Open(ctx context.Context, url string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
@@ -35,6 +41,12 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("postgres.Open: %w", err)
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgxpool's default, max(4, cores), is too few: each admin request holds a connection for a read
+		// and for its change, and the publisher holds one, so on a small machine requests queued for a
+		// connection while PostgreSQL sat idle.
+		cfg.MaxConns = DefaultMaxConns
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres.Open: %w", err)
@@ -43,7 +55,9 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres.Open: ping: %w", err)
 	}
-	return &DB{Pool: pool}, nil
+	db := &DB{Pool: pool}
+	db.edits = newEditQueue(db)
+	return db, nil
 }
 
 // Close closes the pool.

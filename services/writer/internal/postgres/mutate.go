@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Locks. Every change of an environment bumps environments.version in its last statement (recordAndCommit, updateFlagSQL):
+// Locks. Every change of an environment bumps environments.version in its last statement (recordAndCommit, groupEditSQL):
 // that row lock is held until commit, so versions are dense and in commit order, and it is held for as short
 // a time as possible (one statement and the commit's WAL flush), because it serializes every change of the
 // environment. A change that needs to validate the whole environment (a reference to another flag or a
