@@ -162,6 +162,7 @@ func adminFlags(t *testing.T, c *cluster.Cluster, cl *admin.Client) {
 	}
 	wantError(t, cl, http.MethodPatch, flags+"/alpha", map[string]any{"name": "x"}, http.StatusPreconditionFailed, "version_mismatch", map[string]string{"If-Match": `"2"`})
 	wantError(t, cl, http.MethodPatch, flags+"/alpha", map[string]any{"colour": "red"}, http.StatusBadRequest, "unknown_field")
+	wantError(t, cl, http.MethodPatch, flags+"/alpha", map[string]any{"name": "a\x00b"}, http.StatusBadRequest, "nul_character")
 	wantError(t, cl, http.MethodPatch, flags+"/alpha", map[string]any{"key": "renamed"}, http.StatusUnprocessableEntity, "validation_failed")
 	waitFlag(t, c, env.SDKKey, "u2", map[string]any{"email": "bob@example.com"}, func(r *admin.FlagsResponse) error {
 		if f := r.Flags["alpha"]; !f.Enabled || f.Metadata.Version != 3 {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -138,7 +139,38 @@ func readBody(c echo.Context) ([]byte, error) {
 		}
 		return nil, apperr.New(apperr.BadRequest, "body_unreadable", "the request body could not be read")
 	}
+	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if containsNUL(b, mt != "text/csv") {
+		return nil, apperr.New(apperr.BadRequest, "nul_character",
+			"the body contains the NUL character (U+0000), which no stored text may hold")
+	}
 	return b, nil
+}
+
+// containsNUL reports a NUL byte in body or, when body is JSON, a \u0000 escape in one of its strings:
+// PostgreSQL's text and jsonb cannot store U+0000, so such a change would fail when committed.
+func containsNUL(body []byte, isJSON bool) bool {
+	if bytes.IndexByte(body, 0) >= 0 {
+		return true
+	}
+	if !isJSON {
+		return false
+	}
+	for i := 0; ; {
+		j := bytes.Index(body[i:], []byte(`\u0000`))
+		if j < 0 {
+			return false
+		}
+		at := i + j
+		escapes := 0 // the backslashes before this one: an even count leaves it an escape
+		for k := at - 1; k >= 0 && body[k] == '\\'; k-- {
+			escapes++
+		}
+		if escapes%2 == 0 {
+			return true
+		}
+		i = at + 1
+	}
 }
 
 // readJSON reads the body into v strictly.
