@@ -128,11 +128,11 @@ func TestClassifyAndPerfLine(t *testing.T) {
 	}
 }
 
-func TestWaitShares(t *testing.T) {
+func TestParseWaits(t *testing.T) {
 	waits := "-- header --\n  36.3%  active / Lock:transactionid\n  25.8%  idle / Client:ClientRead\n   3.0%  active / Lock:tuple\n" +
 		"   6.3%  active / IO:WALSync\n   5.8%  idle in transaction / Client:ClientRead\n   5.1%  idle in transaction\n"
 	want := "39% of samples waiting for another transaction's row lock, 6% flushing WAL at commit, 11% idle in transaction (waiting for the writer process between statements)"
-	if got := waitShares(waits); got != want {
-		t.Errorf("waitShares =\n%s\nwant\n%s", got, want)
+	if got := parseWaits(waits).String(); got != want {
+		t.Errorf("parseWaits =\n%s\nwant\n%s", got, want)
 	}
 }

@@ -34,6 +34,7 @@ type Runner struct {
 	snapshotProfile string
 	writerProfile   *SystemProfile
 	writerWaits     string
+	writerPerCommit float64 // scenario 7: edits per environment version
 	encoding        []EncodingCost
 	retries         int                          // pairs measured again so far
 	envs            map[string]admin.Environment // by scenario name: "s1", "s2", "s3", "w"

@@ -25,6 +25,7 @@ func (r *Runner) scenario7(ctx context.Context) Scenario {
 		mu      sync.Mutex
 		ack     loadgen.Histogram
 		last    = map[string]int64{}
+		commits = map[int64]bool{} // the environment versions the acknowledged PATCHes produced
 		count   int
 		failed  int
 		lastErr error
@@ -48,6 +49,7 @@ func (r *Runner) scenario7(ctx context.Context) Scenario {
 			defer wg.Done()
 			var h loadgen.Histogram
 			mine := map[string]int64{}
+			versions := map[int64]bool{}
 			n, bad := 0, 0
 			var werr error
 			for i := 0; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
@@ -57,13 +59,15 @@ func (r *Runner) scenario7(ctx context.Context) Scenario {
 					Version int64 `json:"version"`
 				}
 				t0 := time.Now()
-				if _, err := r.Admin.Do(ctx, http.MethodPatch, admin.FlagPath(env.ID, key), patch, &out); err != nil {
+				envVersion, err := r.Admin.Do(ctx, http.MethodPatch, admin.FlagPath(env.ID, key), patch, &out)
+				if err != nil {
 					bad++
 					werr = err
 					continue
 				}
 				h.Record(time.Since(t0))
 				mine[key] = out.Version
+				versions[envVersion] = true
 				n++
 			}
 			mu.Lock()
@@ -71,6 +75,9 @@ func (r *Runner) scenario7(ctx context.Context) Scenario {
 			ack.Merge(&h)
 			for k, v := range mine {
 				last[k] = v
+			}
+			for v := range versions {
+				commits[v] = true
 			}
 			count += n
 			failed += bad
@@ -101,11 +108,15 @@ func (r *Runner) scenario7(ctx context.Context) Scenario {
 	total := window + drain
 	sustained := float64(count) / total.Seconds()
 	f := func(d time.Duration) float64 { return float64(d) / 1e6 }
+	if len(commits) > 0 {
+		r.writerPerCommit = float64(count) / float64(len(commits))
+	}
 	s.Metrics = []Metric{
 		{Name: "updates acknowledged", Value: float64(count), Unit: fmt.Sprintf("in %s by %d clients", window.Round(time.Millisecond), conc)},
 		{Name: "acknowledged rate", Value: float64(count) / window.Seconds(), Unit: "updates/s"},
 		{Name: "last ack → every evaluator answers every last version", Value: f(drain), Unit: "ms"},
 		{Name: "sustained rate, published and applied", Value: sustained, Unit: "updates/s"},
+		{Name: "environment versions committed", Value: float64(len(commits)), Unit: fmt.Sprintf("(%.1f edits per commit)", r.writerPerCommit)},
 		{Name: "PATCH p50 / p99", Value: f(ack.Quantile(0.5)), Unit: fmt.Sprintf("ms / %.2f ms", f(ack.Quantile(0.99)))},
 		{Name: "PATCH max", Value: f(ack.Max()), Unit: "ms"},
 		{Name: "failed PATCHes", Value: float64(failed), Unit: ""},
