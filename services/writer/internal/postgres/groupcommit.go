@@ -3,12 +3,14 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Group commit. Every change of an environment bumps its version, and the version row lock is held until
@@ -137,8 +139,8 @@ func (q *editQueue) take(envID int64) []*flagEdit {
 }
 
 // commitGroup runs groupEditSQL for the group and sets each edit's result. Deadlocks and serialization
-// failures are retried like any change; any other error of the group's statement is retried edit by edit,
-// so that one bad edit cannot fail the others.
+// failures are retried like any change; when PostgreSQL refuses the group's statement for another reason,
+// the edits are retried one by one, so that one bad edit cannot fail the others.
 func (db *DB) commitGroup(envID int64, group []*flagEdit) {
 	var err error
 	for attempt := 1; ; attempt++ {
@@ -149,15 +151,20 @@ func (db *DB) commitGroup(envID int64, group []*flagEdit) {
 			break
 		}
 	}
-	if err == nil {
-		return
-	}
-	if len(group) == 1 {
-		group[0].err = err
-		return
-	}
-	for _, e := range group {
-		db.commitGroup(envID, []*flagEdit{e})
+	var refused *pgconn.PgError
+	switch {
+	case err == nil:
+	case len(group) > 1 && errors.As(err, &refused):
+		// PostgreSQL refused the statement, so nothing of it was committed: find the edit it refused.
+		for _, e := range group {
+			db.commitGroup(envID, []*flagEdit{e})
+		}
+	default:
+		// One edit, or an error that leaves unknown whether the group was committed (a lost connection):
+		// each edit reports it, as a single edit would.
+		for _, e := range group {
+			e.err = err
+		}
 	}
 }
 
