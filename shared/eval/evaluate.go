@@ -42,13 +42,16 @@ func (e *Engine) Evaluate(key string, c *Context) (Result, bool) {
 	}
 	r := run{e: e, c: c}
 	f := e.flags[i]
+	var res Result
 	if len(f.order) > 0 && !f.missingDeps {
 		r.vals = make([]depVal, len(e.flags))
 		for _, j := range f.order[:len(f.order)-1] {
-			r.remember(j, r.flag(j))
+			r.flag(j, &res)
+			r.remember(j, &res)
 		}
 	}
-	return r.flag(i), true
+	r.flag(i, &res)
+	return res, true
 }
 
 // EvaluateAll appends every flag's result to dst in Keys() order.
@@ -57,13 +60,13 @@ func (e *Engine) EvaluateAll(c *Context, dst []Result) []Result {
 	dst = slices.Grow(dst, len(e.flags))[:base+len(e.flags)]
 	r := run{e: e, c: c}
 	out := dst[base:]
-	if e.hasDependencies() {
+	if e.hasDeps {
 		r.vals = make([]depVal, len(e.flags))
 	}
 	for _, i := range e.evalOrder {
-		out[i] = r.flag(i)
+		r.flag(i, &out[i])
 		if r.vals != nil {
-			r.remember(i, out[i])
+			r.remember(i, &out[i])
 		}
 	}
 	return dst
@@ -84,28 +87,22 @@ func (e *Engine) EvaluateKeys(keys []string, c *Context, dst []Result) []Result 
 			if r.vals == nil {
 				r.vals, done = make([]depVal, len(e.flags)), make([]bool, len(e.flags))
 			}
+			var dep Result
 			for _, j := range f.order[:len(f.order)-1] {
 				if !done[j] {
-					r.remember(j, r.flag(j))
+					r.flag(j, &dep)
+					r.remember(j, &dep)
 					done[j] = true
 				}
 			}
 		}
-		dst = append(dst, r.flag(i))
+		dst = append(dst, Result{})
+		r.flag(i, &dst[len(dst)-1])
 	}
 	return dst
 }
 
-func (e *Engine) hasDependencies() bool {
-	for _, f := range e.flags {
-		if len(f.deps) > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-func (r *run) remember(i int, res Result) {
+func (r *run) remember(i int, res *Result) {
 	if res.Failed {
 		return
 	}
