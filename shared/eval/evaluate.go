@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"encoding/json"
 	"slices"
 	"time"
 )
@@ -22,6 +23,41 @@ type run struct {
 
 	distinct    any // Context.DistinctID boxed, for person filters on "distinct_id" (see person.go)
 	distinctSet bool
+
+	nums  [4]parsedNumber // number texts already parsed in this call (see number)
+	nNums int
+}
+
+type parsedNumber struct {
+	text string
+	f    float64
+	ok   bool
+}
+
+// number is toFloat(v), remembering what numeric text parsed to: a property such as "age" that many flags'
+// conditions compare is parsed once per evaluation call rather than once per condition. The same text
+// always parses to the same value, so remembering it cannot change an answer.
+func (r *run) number(v any) (float64, bool) {
+	var s string
+	switch x := v.(type) {
+	case json.Number:
+		s = string(x)
+	case string:
+		s = x
+	default:
+		return toFloat(v)
+	}
+	for i := range r.nums[:r.nNums] {
+		if r.nums[i].text == s {
+			return r.nums[i].f, r.nums[i].ok
+		}
+	}
+	f, ok := parseRustFloat(s)
+	if r.nNums < len(r.nums) {
+		r.nums[r.nNums] = parsedNumber{text: s, f: f, ok: ok}
+		r.nNums++
+	}
+	return f, ok
 }
 
 func (r *run) clock() time.Time {

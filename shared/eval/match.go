@@ -176,12 +176,12 @@ func (r *run) condition(f *compiled, cond *condition) (int, string) {
 				return scoreNoCondition, ""
 			}
 		case kindGroup:
-			if !p.match(r.groupProps(p), r.clock()) {
+			if !p.match(r.groupProps(p), r) {
 				return scoreNoCondition, ""
 			}
 		default:
 			v, present := r.personValue(p)
-			if !p.matchValue(v, present, r.clock()) {
+			if !p.matchValue(v, present, r) {
 				return scoreNoCondition, ""
 			}
 		}
