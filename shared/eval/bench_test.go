@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -77,3 +78,48 @@ func benchmarkAll(b *testing.B, n int) {
 
 func BenchmarkEvaluateAll50(b *testing.B)   { benchmarkAll(b, 50) }
 func BenchmarkEvaluateAll1000(b *testing.B) { benchmarkAll(b, 1000) }
+
+// mixedFlags are the flags of make bench's scenarios 2 and 3 (devkit/bench.MixedFlag): even flags are static
+// rollouts, odd ones one condition (icontains, an exact list, gte, an anchored regex) and a rollout.
+func mixedFlags(n int) []flag.Flag {
+	conds := []string{
+		`{"key":"email","type":"person","operator":"icontains","value":"@example.com"}`,
+		`{"key":"plan","type":"person","operator":"exact","value":["pro","enterprise"]}`,
+		`{"key":"age","type":"person","operator":"gte","value":30}`,
+		`{"key":"country","type":"person","operator":"regex","value":"^(FR|DE|NL)$"}`,
+	}
+	fs := make([]flag.Flag, n)
+	for i := range fs {
+		js := fmt.Sprintf(`{"id":%d,"key":"mixed-%04d","active":true,"filters":{"groups":[{"properties":[],"rollout_percentage":%d}]}}`, i+1, i, (i*7)%101)
+		if i%2 == 1 {
+			js = fmt.Sprintf(`{"id":%d,"key":"mixed-%04d","active":true,"filters":{"groups":[{"properties":[%s],"rollout_percentage":%d}]}}`, i+1, i, conds[(i/2)%4], 50+i%50)
+		}
+		if err := jsonUnmarshal(js, &fs[i]); err != nil {
+			panic(err)
+		}
+	}
+	return fs
+}
+
+// BenchmarkEvaluateAllMixed50 is scenario 2's engine work: 50 mixed flags for contexts as parsed from JSON
+// (numbers as json.Number), cycling through users like the load generator.
+func BenchmarkEvaluateAllMixed50(b *testing.B) {
+	e := Compile(Definitions{Flags: mixedFlags(50)})
+	ctxs := make([]*Context, 64)
+	for i := range ctxs {
+		domain := "example.com"
+		if i%2 == 1 {
+			domain = "mail.test"
+		}
+		ctxs[i] = &Context{DistinctID: fmt.Sprintf("user-%d", i), PersonProperties: map[string]any{
+			"email": fmt.Sprintf("user-%d@%s", i, domain), "plan": []string{"free", "pro", "enterprise", "team"}[i%4],
+			"age": json.Number(fmt.Sprint(18 + i%50)), "country": []string{"FR", "US", "DE", "JP", "NL"}[i%5]}}
+	}
+	dst := make([]Result, 0, 50)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		dst = e.EvaluateAll(ctxs[i%len(ctxs)], dst[:0])
+		i++
+	}
+}

@@ -166,7 +166,7 @@ func (s cohortSet) evalNode(n *cnode, c *Context, r *run) bool {
 			}
 		default:
 			v, present := r.personValue(ch.leaf) // cohorts match every filter against person properties
-			ok = ch.leaf.matchValue(v, present, r.clock()) != ch.leaf.negation
+			ok = ch.leaf.matchValue(v, present, r) != ch.leaf.negation
 		}
 		if n.and && !ok {
 			return false

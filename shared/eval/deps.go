@@ -46,6 +46,7 @@ func (e *Engine) resolveDependencies() {
 	for i, c := range e.flags {
 		if len(c.deps) > 0 {
 			c.order = e.closure(i)
+			e.hasDeps = true
 		}
 	}
 }

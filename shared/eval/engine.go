@@ -14,6 +14,7 @@ type Engine struct {
 	byKey      map[string]int
 	keys       []string
 	evalOrder  []int // dependencies before dependents
+	hasDeps    bool  // some flag depends on another: EvaluateAll remembers values
 	cohorts    cohortSet
 	groupTypes map[int]string
 	problems   []Problem

@@ -151,3 +151,35 @@ func TestEvaluateAllAndKeys(t *testing.T) {
 		t.Errorf("EvaluateKeys = %+v", some)
 	}
 }
+
+// TestEvaluateIntoReusedResults: results are written over whatever dst held (the evaluator reuses pooled
+// slices), and EvaluateAll, EvaluateKeys and Evaluate agree. EvaluateAll's order is Keys(), strictly sorted
+// (the evaluator writes the answers' sorted maps from it without sorting again).
+func TestEvaluateIntoReusedResults(t *testing.T) {
+	flags := append(manyFlags(30), mustFlag(t, richFlag), mustFlag(t,
+		`{"id":90,"key":"dep","active":true,"filters":{"groups":[{"properties":[{"key":"2","type":"flag","operator":"flag_evaluates_to","value":true}]}]}}`),
+		mustFlag(t, `{"id":91,"key":"off","active":false,"filters":{"groups":[]}}`))
+	e := Compile(Definitions{Flags: flags})
+	c := richContext()
+	want := e.EvaluateAll(c, nil)
+	garbage := Result{Key: "stale", FlagID: 99, Enabled: true, Variant: "x", Payload: []byte(`1`), Failed: true,
+		Reason: Reason{Code: "stale", ConditionIndex: 7, Description: "stale"}}
+	dst := make([]Result, len(want)+3)
+	for i := range dst {
+		dst[i] = garbage
+	}
+	if diff := cmp.Diff(want, e.EvaluateAll(c, dst[:0])); diff != "" {
+		t.Errorf("EvaluateAll over stale results mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, e.EvaluateKeys(e.Keys(), c, dst[:0])); diff != "" {
+		t.Errorf("EvaluateKeys mismatch (-want +got):\n%s", diff)
+	}
+	for i, k := range e.Keys() {
+		if i > 0 && e.Keys()[i-1] >= k {
+			t.Errorf("Keys() not strictly sorted at %d: %q, %q", i, e.Keys()[i-1], k)
+		}
+		if diff := cmp.Diff(want[i], evalOne(t, e, k, c)); diff != "" {
+			t.Errorf("Evaluate(%s) mismatch (-want +got):\n%s", k, diff)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"encoding/json"
 	"slices"
 	"time"
 )
@@ -22,6 +23,41 @@ type run struct {
 
 	distinct    any // Context.DistinctID boxed, for person filters on "distinct_id" (see person.go)
 	distinctSet bool
+
+	nums  [4]parsedNumber // number texts already parsed in this call (see number)
+	nNums int
+}
+
+type parsedNumber struct {
+	text string
+	f    float64
+	ok   bool
+}
+
+// number is toFloat(v), remembering what numeric text parsed to: a property such as "age" that many flags'
+// conditions compare is parsed once per evaluation call rather than once per condition. The same text
+// always parses to the same value, so remembering it cannot change an answer.
+func (r *run) number(v any) (float64, bool) {
+	var s string
+	switch x := v.(type) {
+	case json.Number:
+		s = string(x)
+	case string:
+		s = x
+	default:
+		return toFloat(v)
+	}
+	for i := range r.nums[:r.nNums] {
+		if r.nums[i].text == s {
+			return r.nums[i].f, r.nums[i].ok
+		}
+	}
+	f, ok := parseRustFloat(s)
+	if r.nNums < len(r.nums) {
+		r.nums[r.nNums] = parsedNumber{text: s, f: f, ok: ok}
+		r.nNums++
+	}
+	return f, ok
 }
 
 func (r *run) clock() time.Time {
@@ -42,13 +78,16 @@ func (e *Engine) Evaluate(key string, c *Context) (Result, bool) {
 	}
 	r := run{e: e, c: c}
 	f := e.flags[i]
+	var res Result
 	if len(f.order) > 0 && !f.missingDeps {
 		r.vals = make([]depVal, len(e.flags))
 		for _, j := range f.order[:len(f.order)-1] {
-			r.remember(j, r.flag(j))
+			r.flag(j, &res)
+			r.remember(j, &res)
 		}
 	}
-	return r.flag(i), true
+	r.flag(i, &res)
+	return res, true
 }
 
 // EvaluateAll appends every flag's result to dst in Keys() order.
@@ -57,13 +96,13 @@ func (e *Engine) EvaluateAll(c *Context, dst []Result) []Result {
 	dst = slices.Grow(dst, len(e.flags))[:base+len(e.flags)]
 	r := run{e: e, c: c}
 	out := dst[base:]
-	if e.hasDependencies() {
+	if e.hasDeps {
 		r.vals = make([]depVal, len(e.flags))
 	}
 	for _, i := range e.evalOrder {
-		out[i] = r.flag(i)
+		r.flag(i, &out[i])
 		if r.vals != nil {
-			r.remember(i, out[i])
+			r.remember(i, &out[i])
 		}
 	}
 	return dst
@@ -84,28 +123,22 @@ func (e *Engine) EvaluateKeys(keys []string, c *Context, dst []Result) []Result 
 			if r.vals == nil {
 				r.vals, done = make([]depVal, len(e.flags)), make([]bool, len(e.flags))
 			}
+			var dep Result
 			for _, j := range f.order[:len(f.order)-1] {
 				if !done[j] {
-					r.remember(j, r.flag(j))
+					r.flag(j, &dep)
+					r.remember(j, &dep)
 					done[j] = true
 				}
 			}
 		}
-		dst = append(dst, r.flag(i))
+		dst = append(dst, Result{})
+		r.flag(i, &dst[len(dst)-1])
 	}
 	return dst
 }
 
-func (e *Engine) hasDependencies() bool {
-	for _, f := range e.flags {
-		if len(f.deps) > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-func (r *run) remember(i int, res Result) {
+func (r *run) remember(i int, res *Result) {
 	if res.Failed {
 		return
 	}

@@ -10,33 +10,29 @@ const (
 	scoreConditionMatch = 4
 )
 
-// flag evaluates flag i: PostHog's get_match, preceded by the checks its caller makes.
-func (r *run) flag(i int) Result {
+// flag evaluates flag i into res, which it overwrites: PostHog's get_match, preceded by the checks its caller
+// makes. Results are written in place rather than returned: a Result is over 100 bytes, and copying it
+// through every step was a visible share of evaluating many flags.
+func (r *run) flag(i int, res *Result) {
 	f := r.e.flags[i]
-	res := Result{Key: f.def.Key, FlagID: f.def.ID, Version: f.def.Version, Reason: Reason{ConditionIndex: -1}}
+	*res = Result{Key: f.def.Key, FlagID: f.def.ID, Version: f.def.Version, Reason: Reason{ConditionIndex: -1}}
 	switch {
 	case f.broken != nil:
-		return failed(res, ReasonInvalidDefinition, "Flag definition is invalid: "+f.broken.Error())
+		fail(res, ReasonInvalidDefinition, "Flag definition is invalid: "+f.broken.Error())
 	case !f.def.Active:
 		res.Reason = reason(ReasonFlagDisabled, -1, "Feature flag is disabled")
-		return res
 	case f.missingDeps:
 		res.Reason = reason(ReasonMissingDependency, -1, "Flag cannot be evaluated due to missing dependency")
-		return res
+	case r.enrollment(f, res): // decided by early access
+	case r.holdout(f, res): // held out
+	default:
+		r.conditions(f, res)
 	}
-	if done, ok := r.enrollment(f, &res); ok {
-		return done
-	}
-	if done, ok := r.holdout(f, &res); ok {
-		return done
-	}
-	return r.conditions(f, res)
 }
 
-func failed(res Result, code, desc string) Result {
+func fail(res *Result, code, desc string) {
 	res.Failed = true
 	res.Reason = reason(code, -1, desc)
-	return res
 }
 
 func reason(code string, idx int, desc string) Reason {
@@ -44,32 +40,34 @@ func reason(code string, idx int, desc string) Reason {
 }
 
 // enrollment is early access: feature_enrollment (the person property "$feature_enrollment/{key}") or the
-// legacy first super group. When the person has the property, its value decides the flag outright.
-func (r *run) enrollment(f *compiled, res *Result) (Result, bool) {
+// legacy first super group. When the person has the property, its value decides the flag outright: res is
+// set and enrollment reports true; otherwise res is left as it was.
+func (r *run) enrollment(f *compiled, res *Result) bool {
 	props := r.c.PersonProperties
 	if f.enrollmentKey != "" {
 		v, ok := props[f.enrollmentKey]
 		if !ok {
-			return Result{}, false
+			return false
 		}
 		s, isStr := v.(string)
 		b, isBool := v.(bool)
 		res.Enabled = (isStr && s == "true") || (isBool && b)
 		res.Payload = f.payload("true")
 		res.Reason = reason(ReasonSuperConditionValue, 0, "Super condition value")
-		return *res, true
+		return true
 	}
 	if f.super == nil || !r.anyPresent(f.super.props) {
-		return Result{}, false
+		return false
 	}
 	m, code := r.condition(f, f.super)
 	if code != "" {
-		return failed(*res, code, dependencyDescription(code)), true
+		fail(res, code, dependencyDescription(code))
+		return true
 	}
 	res.Enabled = m == scoreConditionMatch
 	res.Payload = f.payload("true")
 	res.Reason = reason(ReasonSuperConditionValue, 0, "Super condition value")
-	return *res, true
+	return true
 }
 
 // anyPresent is is_super_condition_match's relevance check: contains_key on the person properties for
@@ -84,24 +82,25 @@ func (r *run) anyPresent(ps []prop) bool {
 }
 
 // holdout puts a share of identifiers in the experiment's holdout, hashed on "holdout-{id}" so the same
-// people are held out of every flag sharing the holdout.
-func (r *run) holdout(f *compiled, res *Result) (Result, bool) {
+// people are held out of every flag sharing the holdout. It reports true, with res set, for a held-out
+// identifier; otherwise res is left as it was.
+func (r *run) holdout(f *compiled, res *Result) bool {
 	h := f.holdout
 	if h == nil {
-		return Result{}, false
+		return false
 	}
 	// get_holdout_hash: the flag-level identifier, hashed without the empty-identifier rule.
 	if h.pct < 100 && hash("holdout-", r.identifier(f, f.aggregation), "") > h.pct/100 {
-		return Result{}, false
+		return false
 	}
 	res.Enabled, res.Variant = true, h.variant
 	res.Payload = f.payload(h.variant)
 	res.Reason = reason(ReasonHoldoutConditionValue, -1, "Holdout condition value")
-	return *res, true
+	return true
 }
 
-// conditions evaluates filters.groups in stored order and returns the first match, or the best reason.
-func (r *run) conditions(f *compiled, res Result) Result {
+// conditions evaluates filters.groups in stored order and sets res to the first match, or the best reason.
+func (r *run) conditions(f *compiled, res *Result) {
 	best, bestIdx := scoreNoGroupType, -1
 	skippedGroups := false
 	for i := range f.conditions {
@@ -115,21 +114,22 @@ func (r *run) conditions(f *compiled, res Result) Result {
 		default:
 			var code string
 			if s, code = r.condition(f, cond); code != "" {
-				return failed(res, code, dependencyDescription(code))
+				fail(res, code, dependencyDescription(code))
+				return
 			}
 		}
 		if best <= s {
 			best, bestIdx = s, i
 		}
 		if s == scoreConditionMatch {
-			return r.matched(f, cond, res, i)
+			r.matched(f, cond, res, i)
+			return
 		}
 	}
 	res.Reason = nonMatch(best, bestIdx, skippedGroups)
-	return res
 }
 
-func (r *run) matched(f *compiled, cond *condition, res Result, i int) Result {
+func (r *run) matched(f *compiled, cond *condition, res *Result, i int) {
 	v := cond.variant
 	if v == "" {
 		v = r.variant(f, cond.aggregation)
@@ -141,7 +141,6 @@ func (r *run) matched(f *compiled, cond *condition, res Result, i int) Result {
 		res.Payload = f.payload(v)
 	}
 	res.Reason = reason(ReasonConditionMatch, i, cond.matched)
-	return res
 }
 
 func nonMatch(best, idx int, skippedGroups bool) Reason {
@@ -177,12 +176,12 @@ func (r *run) condition(f *compiled, cond *condition) (int, string) {
 				return scoreNoCondition, ""
 			}
 		case kindGroup:
-			if !p.match(r.groupProps(p), r.clock()) {
+			if !p.match(r.groupProps(p), r) {
 				return scoreNoCondition, ""
 			}
 		default:
 			v, present := r.personValue(p)
-			if !p.matchValue(v, present, r.clock()) {
+			if !p.matchValue(v, present, r) {
 				return scoreNoCondition, ""
 			}
 		}

@@ -234,13 +234,14 @@ func isTruthy(v any) bool {
 
 // match is PostHog's match_property with partial_props=false: a missing property is absent, and the
 // negative operators match it.
-func (c *prop) match(props map[string]any, now time.Time) bool {
+func (c *prop) match(props map[string]any, r *run) bool {
 	v, present := props[c.key]
-	return c.matchValue(v, present, now)
+	return c.matchValue(v, present, r)
 }
 
-// matchValue is match for a value already looked up; present is contains_key.
-func (c *prop) matchValue(v any, present bool, now time.Time) bool {
+// matchValue is match for a value already looked up; present is contains_key. r is the evaluation call
+// (its clock, and the numbers it has parsed).
+func (c *prop) matchValue(v any, present bool, r *run) bool {
 	switch c.op {
 	case opIsSet:
 		return present
@@ -257,10 +258,10 @@ func (c *prop) matchValue(v any, present bool, now time.Time) bool {
 		}
 		return false
 	}
-	return c.matchPresent(v, now)
+	return c.matchPresent(v, r)
 }
 
-func (c *prop) matchPresent(v any, now time.Time) bool {
+func (c *prop) matchPresent(v any, r *run) bool {
 	var scratch [64]byte
 	switch c.op {
 	case opExact:
@@ -281,15 +282,15 @@ func (c *prop) matchPresent(v any, now time.Time) bool {
 		}
 		return c.re.MatchString(ownedString(v)) == (c.op == opRegex)
 	case opGt, opGte, opLt, opLte:
-		return c.compareNumber(v)
+		return c.compareNumber(r.number(v))
 	case opBetween, opNotBetween:
-		return c.between(v)
+		return c.between(r.number(v))
 	case opSemverEq, opSemverNeq, opSemverGt, opSemverGte, opSemverLt, opSemverLte:
 		return c.compareSemver(ownedString(v))
 	case opSemverTilde, opSemverCaret, opSemverWildcard:
 		return c.matchSemverReq(ownedString(v))
 	case opIsDateExact, opIsDateAfter, opIsDateBefore:
-		return c.compareDate(v, now)
+		return c.compareDate(v, r.clock())
 	}
 	return false // in/not_in and flag_evaluates_to never match as person/group properties
 }
@@ -319,8 +320,8 @@ func (c *prop) containsAny(s string) bool {
 	return false
 }
 
-func (c *prop) compareNumber(v any) bool {
-	x, ok := toFloat(v)
+// compareNumber compares the property's number x (ok: it is one) with the filter's.
+func (c *prop) compareNumber(x float64, ok bool) bool {
 	if !ok || !c.numOK {
 		return false
 	}
@@ -336,11 +337,10 @@ func (c *prop) compareNumber(v any) bool {
 	}
 }
 
-func (c *prop) between(v any) bool {
+func (c *prop) between(x float64, ok bool) bool {
 	if !c.rangeOK {
 		return false
 	}
-	x, ok := toFloat(v)
 	if !ok || x != x {
 		return false // NaN is malformed input: no match for between and not_between alike
 	}

@@ -137,3 +137,20 @@ func TestOFREPBulk(t *testing.T) {
 		t.Errorf("server key: %d", rec.Code)
 	}
 }
+
+// TestBulkETag: the bulk ETag is a strong tag, the same for the same body in every evaluator process (pinned:
+// CRC-32 IEEE then CRC-32C of the bytes, as zlib.crc32 and any CRC-32C implementation compute them), and
+// it is the one the bulk answer carries.
+func TestBulkETag(t *testing.T) {
+	if got, want := bulkETag([]byte(`{"flags":[]}`)), `"2c6af54d2bd48867"`; got != want {
+		t.Errorf("bulkETag({\"flags\":[]}) = %s, want %s", got, want)
+	}
+	if a, b := bulkETag([]byte(`{"flags":[{"value":true}]}`)), bulkETag([]byte(`{"flags":[{"value":false}]}`)); a == b {
+		t.Errorf("two bodies share the ETag %s", a)
+	}
+	_, h := testServer(t)
+	rec := do(t, h, ofrepCall("/ofrep/v1/evaluate/flags", `{"context":{"targetingKey":"user-31"}}`, "X-API-Key", testSDKKey))
+	if got, want := rec.Header().Get("ETag"), bulkETag(rec.Body.Bytes()); got != want {
+		t.Errorf("ETag %s, want %s for the body sent", got, want)
+	}
+}
