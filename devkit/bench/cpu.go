@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The machine is shared: other engineers' builds and tests run on the same cores during a benchmark. Each
@@ -87,4 +88,24 @@ func treeTicks(root int) uint64 {
 		}
 	}
 	return sum + rootChildren
+}
+
+// settle waits, at most 10 s, until the machine is nearly idle (under 15% busy over a quarter second), so that
+// a measurement does not start while the cluster still works through what the previous step left (snapshots
+// to publish and compile, garbage to collect, WAL to flush).
+func (r *Runner) settle(name string) {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		a := sampleCPU()
+		time.Sleep(250 * time.Millisecond)
+		b := sampleCPU()
+		busy := 100 * float64(b.busy-a.busy) / float64(max(b.total-a.total, 1))
+		if busy < 15 {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.logf("%s: the machine is still %.0f%% busy after 10 s; measuring anyway", name, busy)
+			return
+		}
+	}
 }

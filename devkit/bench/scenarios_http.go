@@ -115,6 +115,7 @@ func (r *Runner) pair(name string, run func(attempt int) (ceiling, load Load, er
 	var bestC, bestL Load
 	best := -1.0
 	for attempt := 0; ; attempt++ {
+		r.settle(name)
 		c, l, err := run(attempt)
 		if err != nil {
 			return l, err
