@@ -26,6 +26,7 @@ type Config struct {
 	Wrk          WrkSettings   // BENCH_WRK_DURATION (15s), BENCH_WRK_WARMUP (5s); -t2 -c64 fixed by the issue
 	CeilingWarm  time.Duration // BENCH_CEILING_WARMUP (2s): warm-up of the ceiling run paired with each load
 	OpenDuration time.Duration // BENCH_OPEN_DURATION (10s): each open-loop run
+	OpenWarmup   time.Duration // BENCH_OPEN_WARMUP (2s; quick: 1s): sent at the same rate before each, not recorded
 	Rate1        float64       // BENCH_RATE_1 (4000/s): open-loop rate of scenario 1
 	Rate2        float64       // BENCH_RATE_2 (1000/s): scenario 2, and the background load of scenario 4
 	Rate3        float64       // BENCH_RATE_3 (100/s): scenario 3
@@ -73,6 +74,7 @@ func FromEnv() (Config, error) {
 	c.Wrk = WrkSettings{Threads: 2, Conns: 64, Duration: dur("BENCH_WRK_DURATION", q("15s", "3s")), Warmup: dur("BENCH_WRK_WARMUP", q("5s", "1s"))}
 	c.CeilingWarm = dur("BENCH_CEILING_WARMUP", q("2s", "1s"))
 	c.OpenDuration = dur("BENCH_OPEN_DURATION", q("10s", "2s"))
+	c.OpenWarmup = dur("BENCH_OPEN_WARMUP", q("2s", "1s"))
 	c.Rate1 = num("BENCH_RATE_1", "4000")
 	c.Rate2 = num("BENCH_RATE_2", "1000")
 	c.Rate3 = num("BENCH_RATE_3", "100")
@@ -99,7 +101,8 @@ func (c Config) Settings() map[string]string {
 	return map[string]string{
 		"BENCH_SOURCE": c.Source, "BENCH_QUICK": fmt.Sprint(map[bool]int{false: 0, true: 1}[c.Quick]), "BENCH_WRK_DURATION": c.Wrk.Duration.String(),
 		"BENCH_WRK_WARMUP": c.Wrk.Warmup.String(), "BENCH_OPEN_DURATION": c.OpenDuration.String(),
-		"BENCH_RATE_1": fmt.Sprint(c.Rate1), "BENCH_RATE_2": fmt.Sprint(c.Rate2), "BENCH_RATE_3": fmt.Sprint(c.Rate3),
+		"BENCH_OPEN_WARMUP": c.OpenWarmup.String(),
+		"BENCH_RATE_1":      fmt.Sprint(c.Rate1), "BENCH_RATE_2": fmt.Sprint(c.Rate2), "BENCH_RATE_3": fmt.Sprint(c.Rate3),
 		"BENCH_PROP_CHANGES": fmt.Sprint(c.PropChanges), "BENCH_COLD_ENVS": fmt.Sprint(c.ColdEnvs),
 		"BENCH_COLD_FLAGS": fmt.Sprint(c.ColdFlags), "BENCH_SNAPSHOT_FLAGS": fmt.Sprint(c.SnapshotFlags),
 		"BENCH_WRITER_DURATION": c.WriterDuration.String(), "BENCH_WRITER_CONC": fmt.Sprint(c.WriterConc),

@@ -309,7 +309,7 @@ func commands(cfg Config) []string {
 		"# = go build -o bin/halyard-bench ./devkit/cmd/halyard-bench && bin/halyard-bench, which exports HEAD",
 		"#   (git archive), rebuilds itself, the writer and the evaluator from the export, and runs from there",
 		fmt.Sprintf("# closed loop, after a %s warm-up: wrk -t2 -c64 -d%s --timeout 5s -s <scenario>.lua <url>", cfg.Wrk.Warmup, cfg.Wrk.Duration),
-		fmt.Sprintf("# open loop: devkit/loadgen at BENCH_RATE_n requests/s for %s (latency from each request's due time)", cfg.OpenDuration),
+		fmt.Sprintf("# open loop: devkit/loadgen at BENCH_RATE_n requests/s for %s after %s at the same rate not recorded (latency from each request's due time)", cfg.OpenDuration, cfg.OpenWarmup),
 	}
 }
 

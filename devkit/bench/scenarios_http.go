@@ -86,7 +86,7 @@ func (r *Runner) drive(ctx context.Context, name string, req Request, rate float
 	if err != nil {
 		return nil, nil, err
 	}
-	os := OpenSettings{Rate: rate, Duration: r.Cfg.OpenDuration}
+	os := OpenSettings{Rate: rate, Duration: r.Cfg.OpenDuration, Warmup: r.Cfg.OpenWarmup}
 	ol, _ := r.pair(name, func(int) (Load, Load, error) {
 		r.logf("%s: ceiling first, %s", name, os)
 		c, _ := measured(func() (Load, error) { return RunOpen(ctx, "ceiling", r.ceilingRequest(), os), nil })

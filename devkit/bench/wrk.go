@@ -154,6 +154,7 @@ func parseWrk(out string) (Load, error) {
 type OpenSettings struct {
 	Rate     float64
 	Duration time.Duration
+	Warmup   time.Duration // at the same rate first, not recorded
 }
 
 func (s OpenSettings) String() string {
@@ -162,7 +163,7 @@ func (s OpenSettings) String() string {
 
 // RunOpen runs the open-loop generator and converts its result.
 func RunOpen(ctx context.Context, name string, r Request, s OpenSettings) Load {
-	res := loadgen.Run(ctx, r.Target(), loadgen.Config{Rate: s.Rate, Duration: s.Duration})
+	res := loadgen.Run(ctx, r.Target(), loadgen.Config{Rate: s.Rate, Duration: s.Duration, Warmup: s.Warmup})
 	return LoadOf(name, s.String(), res)
 }
 

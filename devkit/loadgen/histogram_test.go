@@ -3,7 +3,10 @@ package loadgen
 import (
 	"math"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -76,5 +79,28 @@ func TestRunOpenLoopAgainstLocalServer(t *testing.T) {
 	}
 	if res.Latency.Count() != 100 {
 		t.Fatalf("recorded %d latencies", res.Latency.Count())
+	}
+}
+
+// TestRunWarmupIsSentButNotRecorded: the warm-up's requests reach the server at the same rate, and only the
+// requests due after it are counted and timed.
+func TestRunWarmupIsSentButNotRecorded(t *testing.T) {
+	var served atomic.Int64
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	t.Cleanup(s.Close)
+	start := time.Now()
+	res := Run(t.Context(), Target{Method: "GET", URL: s.URL},
+		Config{Rate: 500, Duration: 200 * time.Millisecond, Warmup: 200 * time.Millisecond, Workers: 8})
+	if res.Sent != 100 || res.OK != 100 || res.Latency.Count() != 100 {
+		t.Fatalf("sent %d, ok %d, recorded %d: want 100 each", res.Sent, res.OK, res.Latency.Count())
+	}
+	if n := served.Load(); n != 200 {
+		t.Fatalf("the server answered %d requests, want 200 (100 of them the warm-up)", n)
+	}
+	if res.Elapsed > time.Since(start)-150*time.Millisecond {
+		t.Fatalf("elapsed %s counts the warm-up (the whole run took %s)", res.Elapsed, time.Since(start))
 	}
 }

@@ -26,17 +26,18 @@ type Target struct {
 // Config says how hard and how long.
 type Config struct {
 	Rate     float64       // requests per second
-	Duration time.Duration // how long to send
+	Duration time.Duration // how long to send, after the warm-up
+	Warmup   time.Duration // sent at the same rate first, not recorded (connections, the server's and our own start-up)
 	Workers  int           // concurrent connections at most (default 256)
 	Timeout  time.Duration // per request (default 5s)
 }
 
 // Result is what a run measured.
 type Result struct {
-	Sent      uint64        // requests due during the run
+	Sent      uint64        // requests due during the run, after the warm-up
 	OK        uint64        // 2xx answers
 	Errors    uint64        // non-2xx answers and transport errors
-	Elapsed   time.Duration // from the first due time to the last answer
+	Elapsed   time.Duration // from the first due time after the warm-up to the last answer
 	Latency   *Histogram    // every answered request (2xx or not), from its due time
 	Statuses  map[int]uint64
 	LastError string
@@ -60,15 +61,17 @@ func Run(ctx context.Context, t Target, cfg Config) *Result {
 	}
 	client := NewClient(cfg.Workers, cfg.Timeout)
 	defer client.CloseIdleConnections()
-	total := uint64(cfg.Rate * cfg.Duration.Seconds())
+	warm := uint64(cfg.Rate * cfg.Warmup.Seconds())
+	total := warm + uint64(cfg.Rate*cfg.Duration.Seconds())
 	interval := time.Duration(float64(time.Second) / cfg.Rate)
 	due := make(chan uint64, max(int(total), 1))
 	start := time.Now()
+	measuredFrom := start.Add(time.Duration(warm) * interval)
 
 	var (
 		wg      sync.WaitGroup
 		mu      sync.Mutex
-		res     = &Result{Sent: total, Latency: &Histogram{}, Statuses: map[int]uint64{}}
+		res     = &Result{Sent: total - warm, Latency: &Histogram{}, Statuses: map[int]uint64{}}
 		lastErr atomic.Value
 	)
 	for range cfg.Workers {
@@ -81,6 +84,9 @@ func Run(ctx context.Context, t Target, cfg Config) *Result {
 			for i := range due {
 				when := start.Add(time.Duration(i) * interval)
 				status, err := send(ctx, client, t, i)
+				if i < warm {
+					continue
+				}
 				h.Record(time.Since(when))
 				switch {
 				case err != nil:
@@ -106,7 +112,7 @@ func Run(ctx context.Context, t Target, cfg Config) *Result {
 	schedule(ctx, due, start, interval, total)
 	close(due)
 	wg.Wait()
-	res.Elapsed = time.Since(start)
+	res.Elapsed = time.Since(measuredFrom)
 	if e, ok := lastErr.Load().(string); ok {
 		res.LastError = e
 	}
