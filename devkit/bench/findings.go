@@ -23,7 +23,7 @@ func (r *Runner) findings() []Finding {
 				kinds = append(kinds, fmt.Sprintf("%s %.0f%%", c.Name, c.Percent))
 			}
 		}
-		f := Finding{Title: "Evaluator CPU under " + r.Cfg.Wrk.String() + ": " + p.Label, Evidence: p.Text(), Owner: "evaluator (services/evaluator/internal/httpapi) and engine (shared/eval)"}
+		f := Finding{Title: "Evaluator CPU under " + r.profileWrk().String() + " (an extra run, not measured): " + p.Label, Evidence: p.Text(), Owner: "evaluator (services/evaluator/internal/httpapi) and engine (shared/eval)"}
 		f.Advice = "Where the CPU goes: " + strings.Join(kinds, ", ") + ". " + advice(p)
 		out = append(out, f)
 	}

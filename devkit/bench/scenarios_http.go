@@ -102,9 +102,7 @@ func (r *Runner) drive(ctx context.Context, name string, req Request, rate float
 // code 24,600 req/s with perf recording and 28,800–32,700 without), so no reported figure is taken while
 // perf runs.
 func (r *Runner) profileUnderWrk(ctx context.Context, name string, req Request) *Profile {
-	s := r.Cfg.Wrk
-	s.Warmup = 0
-	s.Duration = min(s.Duration, 10*time.Second) + 2*time.Second
+	s := r.profileWrk()
 	wait := r.startProfile(ctx, name, time.Second, s.Duration-2*time.Second)
 	if wait == nil {
 		return nil
@@ -156,6 +154,15 @@ func measured(fn func() (Load, error)) (Load, error) {
 	l, err := fn()
 	l.OthersCPU = math.Round(othersPercent(a, sampleCPU()))
 	return l, err
+}
+
+// profileWrk is the wrk run that profiles are taken under: perf records all of it but its first second and
+// its last.
+func (r *Runner) profileWrk() WrkSettings {
+	s := r.Cfg.Wrk
+	s.Warmup = 0
+	s.Duration = min(s.Duration, 10*time.Second) + 2*time.Second
+	return s
 }
 
 // startProfile starts perf on evaluator 1 after delay, for d.
