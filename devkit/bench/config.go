@@ -39,7 +39,7 @@ type Config struct {
 	WriterConc     int           // BENCH_WRITER_CONC (16)
 	Noisy          float64       // BENCH_NOISY (25): others' CPU share (%) above which a pair is measured again
 	Retries        int           // BENCH_RETRIES (2; quick: 0): how many pairs one run may measure again
-	Profile        bool          // BENCH_PROFILE (1): perf profiles of the evaluator under an extra, unmeasured wrk run, and of the machine during scenario 7, when perf exists
+	Profile        bool          // BENCH_PROFILE (1): perf profiles of the evaluator and of the whole machine (scenario 7) under extra, unmeasured loads, when perf exists
 }
 
 // FromEnv reads the configuration.

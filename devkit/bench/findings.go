@@ -37,7 +37,7 @@ func (r *Runner) findings() []Finding {
 		if sp.Focus != nil {
 			b.WriteString(sp.Focus.Text())
 		}
-		out = append(out, Finding{Title: "Writer under sustained PATCHes (scenario 7): machine-wide CPU", Evidence: b.String(),
+		out = append(out, Finding{Title: "Writer under sustained PATCHes (scenario 7, an extra load, not measured): machine-wide CPU", Evidence: b.String(),
 			Owner: "writer (services/writer)", Advice: writerAdvice(r.writerWaits, sp, r.writerPerCommit)})
 	}
 	if r.Cfg.wants("2") || r.Cfg.wants("3") {
