@@ -74,8 +74,7 @@ type editQueue struct {
 	db      *DB
 	mu      sync.Mutex
 	waiting map[int64][]*flagEdit
-	edits   atomic.Int64 // edits submitted, for tests and logs
-	groups  atomic.Int64 // statements run
+	edits   atomic.Int64 // edits submitted (tests wait on it)
 }
 
 func newEditQueue(db *DB) *editQueue { return &editQueue{db: db, waiting: map[int64][]*flagEdit{}} }
@@ -102,7 +101,6 @@ func (q *editQueue) run(envID int64) {
 		if len(group) == 0 {
 			return
 		}
-		q.groups.Add(1)
 		q.db.commitGroup(envID, group)
 		for _, e := range group {
 			close(e.done)
@@ -111,8 +109,9 @@ func (q *editQueue) run(envID int64) {
 }
 
 // take removes the next group from the environment's waiting edits: in arrival order, at most one edit per
-// flag (a second would find the flag moved, and be computed again), at most maxGroupEdits. Edits whose request ended are answered at once. With none left, the
-// environment leaves the map, so the next edit starts a new run.
+// flag (a second would find the flag moved, and be computed again), at most maxGroupEdits. Edits whose
+// request ended are answered at once. With none left, the environment leaves the map, so the next edit
+// starts a new run.
 func (q *editQueue) take(envID int64) []*flagEdit {
 	q.mu.Lock()
 	defer q.mu.Unlock()
