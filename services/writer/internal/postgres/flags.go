@@ -35,13 +35,23 @@ const flagColumns = `id, environment_id, key, name, description, filters, active
 
 func scanFlag(row pgx.Row) (FlagRecord, error) {
 	var r FlagRecord
-	err := row.Scan(&r.ID, &r.EnvironmentID, &r.Key, &r.Name, &r.Description, &r.Filters, &r.Active, &r.Deleted,
+	err := row.Scan(r.columns()...)
+	r.scanned()
+	return r, err
+}
+
+// columns are the scan destinations of flagColumns, in their order.
+func (r *FlagRecord) columns() []any {
+	return []any{&r.ID, &r.EnvironmentID, &r.Key, &r.Name, &r.Description, &r.Filters, &r.Active, &r.Deleted,
 		&r.EnsureExperienceContinuity, &r.BucketingIdentifier, &r.Version, &r.CreatedBy, &r.UpdatedBy, &r.CreatedAt,
-		&r.UpdatedAt, &r.Tags, &r.DeletedAt)
+		&r.UpdatedAt, &r.Tags, &r.DeletedAt}
+}
+
+// scanned completes a record read from a row: no tags is an empty list, not null.
+func (r *FlagRecord) scanned() {
 	if r.Tags == nil {
 		r.Tags = []string{}
 	}
-	return r, err
 }
 
 // FlagQuery selects a page of flags.

@@ -180,17 +180,13 @@ func (db *DB) commitGroupOnce(envID int64, group []*flagEdit) error {
 		var n int
 		var rec FlagRecord
 		var version int64
-		if err := rows.Scan(&n, &rec.ID, &rec.EnvironmentID, &rec.Key, &rec.Name, &rec.Description, &rec.Filters,
-			&rec.Active, &rec.Deleted, &rec.EnsureExperienceContinuity, &rec.BucketingIdentifier, &rec.Version,
-			&rec.CreatedBy, &rec.UpdatedBy, &rec.CreatedAt, &rec.UpdatedAt, &rec.Tags, &rec.DeletedAt, &version); err != nil {
+		if err := rows.Scan(append(append([]any{&n}, rec.columns()...), &version)...); err != nil {
 			return err
 		}
 		if n < 1 || n > len(group) {
 			return fmt.Errorf("postgres.commitGroup: edit %d of %d", n, len(group))
 		}
-		if rec.Tags == nil {
-			rec.Tags = []string{}
-		}
+		rec.scanned()
 		e := group[n-1]
 		e.rec, e.version, e.err, applied[n-1] = rec, version, nil, true
 	}
