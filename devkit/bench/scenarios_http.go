@@ -67,7 +67,7 @@ func (r *Runner) probe(ctx context.Context, req Request) (ok bool, why string) {
 func (r *Runner) drive(ctx context.Context, name string, req Request, rate float64) ([]Load, *Profile, error) {
 	cw := r.Cfg.Wrk
 	cw.Warmup = r.Cfg.CeilingWarm
-	wl, err := r.pair(name, func(attempt int) (Load, Load, error) {
+	wl, err := r.pair(name, func() (Load, Load, error) {
 		r.logf("%s: ceiling first, %s", name, cw)
 		c, err := measured(func() (Load, error) {
 			l, _, err := RunWrk(ctx, scriptDir(r.Cfg), "ceiling", r.ceilingRequest(), cw)
@@ -87,7 +87,7 @@ func (r *Runner) drive(ctx context.Context, name string, req Request, rate float
 		return nil, nil, err
 	}
 	os := OpenSettings{Rate: rate, Duration: r.Cfg.OpenDuration, Warmup: r.Cfg.OpenWarmup}
-	ol, _ := r.pair(name, func(int) (Load, Load, error) {
+	ol, _ := r.pair(name, func() (Load, Load, error) {
 		r.logf("%s: ceiling first, %s", name, os)
 		c, _ := measured(func() (Load, error) { return RunOpen(ctx, "ceiling", r.ceilingRequest(), os), nil })
 		r.logf("%s: %s", name, os)
@@ -121,12 +121,12 @@ func (r *Runner) profileUnderWrk(ctx context.Context, name string, req Request) 
 // pair runs the ceiling and then the load (run measures both), and records how much CPU other processes took
 // meanwhile. When that is above BENCH_NOISY percent and retries are left (BENCH_RETRIES per run), it runs the
 // pair again and keeps the quieter attempt. The ceiling goes into the report, paired by key.
-func (r *Runner) pair(name string, run func(attempt int) (ceiling, load Load, err error)) (Load, error) {
+func (r *Runner) pair(name string, run func() (ceiling, load Load, err error)) (Load, error) {
 	var bestC, bestL Load
 	best := -1.0
 	for attempt := 0; ; attempt++ {
 		r.settle(name)
-		c, l, err := run(attempt)
+		c, l, err := run()
 		if err != nil {
 			return l, err
 		}
