@@ -28,11 +28,6 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 		return err
 	}
 	defer db.Close()
-	applied, err := db.Migrate(ctx)
-	if err != nil {
-		return err
-	}
-	log.Info("database ready", zap.Strings("migrations_applied", applied))
 
 	nc, err := nats.Connect(cfg.NATSURL, nats.Name("halyard-writer"), nats.MaxReconnects(-1),
 		nats.RetryOnFailedConnect(true), nats.ReconnectWait(250*time.Millisecond))
@@ -57,6 +52,9 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	})
 	g.Go(func() error { return pub.Notify(gctx) })
 	g.Go(func() error {
+		if err := migrate(gctx, db, log); err != nil {
+			return err
+		}
 		if err := startPublisher(gctx, pub, log); err != nil {
 			return err
 		}
@@ -65,6 +63,30 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 		return pub.Run(gctx)
 	})
 	return g.Wait()
+}
+
+// migrate applies the schema migrations, retrying while PostgreSQL cannot be reached: the writer runs (and
+// answers 503) meanwhile instead of exiting. A migration PostgreSQL refuses stops the writer.
+func migrate(ctx context.Context, db *postgres.DB, log *zap.Logger) error {
+	for wait := time.Duration(0); ; wait = time.Second {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		applied, err := db.Migrate(ctx)
+		if err == nil {
+			log.Info("database ready", zap.Strings("migrations_applied", applied))
+			return nil
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if !postgres.IsUnavailable(err) {
+			return err
+		}
+		log.Warn("cannot reach PostgreSQL yet; retrying", zap.Error(err))
+	}
 }
 
 // startPublisher ensures the stream, retrying while NATS is unreachable: the admin API keeps accepting

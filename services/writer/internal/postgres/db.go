@@ -7,9 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
 	"time"
 
+	"github.com/halyard-flags/halyard/shared/apperr"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -34,7 +37,8 @@ func (db *DB) committed(envID int64) {
 // DefaultMaxConns is the pool size when the URL does not set pool_max_conns.
 const DefaultMaxConns = 20
 
-// Open connects a pool and checks the connection.
+// Open sets up a pool. It does not wait for PostgreSQL: connections are made on first use, so a writer
+// started while PostgreSQL is down runs, answers 503, and recovers by itself once PostgreSQL is back.
 func Open(ctx context.Context, url string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -51,10 +55,6 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres.Open: %w", err)
 	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("postgres.Open: ping: %w", err)
-	}
 	db := &DB{Pool: pool}
 	db.edits = newEditQueue(db)
 	return db, nil
@@ -68,31 +68,59 @@ const maxTransactAttempts = 5
 // Transact runs fn in a transaction, retrying it from the start when PostgreSQL reports a serialization
 // failure or a deadlock, so callers never see a conflict that a retry would have resolved.
 func (db *DB) Transact(ctx context.Context, iso pgx.TxIsoLevel, fn func(pgx.Tx) error) error {
-	var err error
-	for attempt := 1; ; attempt++ {
-		err = pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: iso}, fn)
-		if !isRetryable(err) {
+	err := retry(ctx, func() error { return pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: iso}, fn) })
+	if isRetryable(err) {
+		return fmt.Errorf("postgres.Transact: gave up after %d attempts: %w", maxTransactAttempts, err)
+	}
+	return err
+}
+
+// retry runs attempt until it succeeds, fails with an error a new attempt cannot resolve (anything but a
+// serialization failure or a deadlock), or has run maxTransactAttempts times; it waits 5 ms, 20 ms, 45 ms, …
+// between attempts and stops waiting when ctx ends. It returns the last attempt's error (or ctx's).
+func retry(ctx context.Context, attempt func() error) error {
+	for n := 1; ; n++ {
+		err := attempt()
+		if !isRetryable(err) || n == maxTransactAttempts {
 			return err
 		}
-		if attempt == maxTransactAttempts {
-			return fmt.Errorf("postgres.Transact: gave up after %d attempts: %w", maxTransactAttempts, err)
-		}
-		if err := backoff(ctx, attempt); err != nil {
-			return err
+		t := time.NewTimer(time.Duration(n*n) * 5 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
 		}
 	}
 }
 
-// backoff waits before retry attempt+1 (5 ms, 20 ms, 45 ms, …), or until ctx ends.
-func backoff(ctx context.Context, attempt int) error {
-	t := time.NewTimer(time.Duration(attempt*attempt) * 5 * time.Millisecond)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
+// unavailable is err as the client-facing error when it says PostgreSQL cannot be reached (no connection
+// could be made, the connection was lost, the server is shutting down or out of connections), and nil when
+// PostgreSQL answered.
+func unavailable(err error, op string) *apperr.Error {
+	if !isUnavailable(err) {
 		return nil
 	}
+	e := apperr.New(apperr.Unavailable, "database_unavailable", "the database cannot be reached; retry shortly")
+	e.Err = fmt.Errorf("%s: %w", op, err)
+	return e
+}
+
+// IsUnavailable reports whether err says PostgreSQL cannot be reached (see unavailable).
+func IsUnavailable(err error) bool { return isUnavailable(err) }
+
+func isUnavailable(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) { // the caller gave up, not PostgreSQL
+		return false
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) { // PostgreSQL answered; these answers mean it cannot serve us now
+		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "53300" || strings.HasPrefix(pgErr.Code, "57P")
+	}
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connectErr) || errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, io.EOF) || pgconn.SafeToRetry(err)
 }
 
 func isRetryable(err error) bool {

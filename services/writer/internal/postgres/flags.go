@@ -312,6 +312,9 @@ func asAppErr(err error, op string) error {
 	if errors.As(err, &ae) {
 		return ae
 	}
+	if ue := unavailable(err, op); ue != nil {
+		return ue
+	}
 	if isUniqueViolation(err) {
 		return apperr.New(apperr.Conflict, "conflict", "the change conflicts with an existing resource")
 	}

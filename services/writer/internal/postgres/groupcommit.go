@@ -141,15 +141,7 @@ func (q *editQueue) take(envID int64) []*flagEdit {
 // failures are retried like any change; when PostgreSQL refuses the group's statement for another reason,
 // the edits are retried one by one, so that one bad edit cannot fail the others.
 func (db *DB) commitGroup(envID int64, group []*flagEdit) {
-	var err error
-	for attempt := 1; ; attempt++ {
-		if err = db.commitGroupOnce(envID, group); !isRetryable(err) || attempt == maxTransactAttempts {
-			break
-		}
-		if err = backoff(context.Background(), attempt); err != nil {
-			break
-		}
-	}
+	err := retry(context.Background(), func() error { return db.commitGroupOnce(envID, group) })
 	var refused *pgconn.PgError
 	switch {
 	case err == nil:

@@ -47,16 +47,10 @@ func (db *DB) inEnvironment(ctx context.Context, envID int64, actor Actor, op st
 // produced. Like Transact, it retries the whole change after a deadlock or a serialization failure.
 func (db *DB) change(ctx context.Context, envID int64, actor Actor, op string, fn func(et *envTx) error) (int64, error) {
 	var version int64
-	var err error
-	for attempt := 1; ; attempt++ {
+	err := retry(ctx, func() (err error) {
 		version, err = db.changeOnce(ctx, envID, actor, fn)
-		if !isRetryable(err) || attempt == maxTransactAttempts {
-			break
-		}
-		if err = backoff(ctx, attempt); err != nil {
-			break
-		}
-	}
+		return err
+	})
 	if err != nil {
 		return 0, asAppErr(err, op)
 	}
