@@ -69,10 +69,11 @@ type Result struct {
 	Failed bool
 }
 
-// Problem is a flag that could not be compiled; it evaluates to false with Result.Failed set.
-type Problem struct {
+// CompileError is a flag that could not be compiled; it evaluates to false with Result.Failed set. (The
+// validation problems the writer reports are flag.Problem.)
+type CompileError struct {
 	FlagKey string
 	Err     error
 }
 
-func (p Problem) Error() string { return p.FlagKey + ": " + p.Err.Error() }
+func (p CompileError) Error() string { return p.FlagKey + ": " + p.Err.Error() }

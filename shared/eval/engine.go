@@ -17,7 +17,7 @@ type Engine struct {
 	hasDeps    bool  // some flag depends on another: EvaluateAll remembers values
 	cohorts    cohortSet
 	groupTypes map[int]string
-	problems   []Problem
+	problems   []CompileError
 }
 
 // Compile prepares every flag once (regexes, numbers, dates, semvers, variant tables, dependency order).
@@ -35,7 +35,7 @@ func Compile(d Definitions) *Engine {
 	for _, f := range defs {
 		c := compileFlag(f, d.GroupTypes, flagIDs, d.Timezone)
 		if c.broken != nil {
-			e.problems = append(e.problems, Problem{FlagKey: f.Key, Err: c.broken})
+			e.problems = append(e.problems, CompileError{FlagKey: f.Key, Err: c.broken})
 		}
 		e.flags = append(e.flags, c)
 	}
@@ -52,7 +52,7 @@ func (e *Engine) collect(in []flag.Flag) []*flag.Flag {
 			continue
 		}
 		if _, dup := e.byKey[f.Key]; dup {
-			e.problems = append(e.problems, Problem{FlagKey: f.Key, Err: fmt.Errorf("duplicate flag key, id %d ignored", f.ID)})
+			e.problems = append(e.problems, CompileError{FlagKey: f.Key, Err: fmt.Errorf("duplicate flag key, id %d ignored", f.ID)})
 			continue
 		}
 		e.byKey[f.Key] = -1
@@ -67,7 +67,7 @@ func (e *Engine) collect(in []flag.Flag) []*flag.Flag {
 }
 
 // Problems lists the flags that could not be compiled; they evaluate to false with Result.Failed.
-func (e *Engine) Problems() []Problem { return e.problems }
+func (e *Engine) Problems() []CompileError { return e.problems }
 
 // Len is the number of flags (not deleted).
 func (e *Engine) Len() int { return len(e.flags) }

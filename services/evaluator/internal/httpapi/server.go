@@ -115,15 +115,23 @@ type errorBody struct {
 	Detail string `json:"detail"`
 }
 
-var statusOf = map[apperr.Kind]int{
-	apperr.Internal:     http.StatusInternalServerError,
-	apperr.BadRequest:   http.StatusBadRequest,
-	apperr.Invalid:      http.StatusBadRequest,
-	apperr.NotFound:     http.StatusNotFound,
-	apperr.Unauthorized: http.StatusUnauthorized,
-	apperr.Forbidden:    http.StatusForbidden,
-	apperr.TooLarge:     http.StatusRequestEntityTooLarge,
-	apperr.Unavailable:  http.StatusServiceUnavailable,
+// statusOf is the HTTP status of an error kind; a kind without one of its own is a server error.
+func statusOf(k apperr.Kind) int {
+	switch k {
+	case apperr.BadRequest, apperr.Invalid:
+		return http.StatusBadRequest
+	case apperr.NotFound:
+		return http.StatusNotFound
+	case apperr.Unauthorized:
+		return http.StatusUnauthorized
+	case apperr.Forbidden:
+		return http.StatusForbidden
+	case apperr.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case apperr.Unavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
 }
 
 // handleError is the one place errors of the PostHog-shaped routes become HTTP responses. (OFREP routes
@@ -154,10 +162,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	ae := apperr.As(err)
-	status := statusOf[ae.Kind]
-	if status == 0 {
-		status = http.StatusInternalServerError
-	}
+	status := statusOf(ae.Kind)
 	if status >= 500 {
 		s.Log.Error("request failed", zap.String("path", c.Path()), zap.Error(err))
 	}

@@ -21,6 +21,16 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
+// The database serves every resource of the admin API.
+var (
+	_ httpapi.EnvironmentStore = (*postgres.DB)(nil)
+	_ httpapi.FlagStore        = (*postgres.DB)(nil)
+	_ httpapi.CohortStore      = (*postgres.DB)(nil)
+	_ httpapi.BulkStore        = (*postgres.DB)(nil)
+	_ httpapi.AuditStore       = (*postgres.DB)(nil)
+	_ httpapi.TokenStore       = (*postgres.DB)(nil)
+)
+
 // Run runs the writer until ctx ends. bound, if set, receives the HTTP listen address.
 func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net.Addr)) error {
 	db, err := postgres.Open(ctx, cfg.DatabaseURL)
@@ -45,7 +55,8 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	db.Committed = pub.Committed
 
 	var ready atomic.Bool
-	api := &httpapi.Server{Store: db, AdminToken: cfg.AdminToken, Log: log.Named("http"), Ready: &ready}
+	api := &httpapi.Server{Environments: db, Flags: db, Cohorts: db, Bulk: db, Audit: db, Tokens: db,
+		AdminToken: cfg.AdminToken, Log: log.Named("http"), Ready: &ready}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		return httpserve.Serve(gctx, cfg.Addr, api.Handler(), 10*time.Second, bound)

@@ -2,23 +2,30 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"strings"
 
-	"github.com/halyard-flags/halyard/services/writer/internal/postgres"
+	"github.com/halyard-flags/halyard/services/writer/internal/admin"
 	"github.com/halyard-flags/halyard/shared/apperr"
-	"github.com/halyard-flags/halyard/shared/flag"
 	"github.com/labstack/echo/v4"
 )
 
-// MaxCohortMembers bounds one upload.
-const MaxCohortMembers = 1_000_000
+// CohortStore is what the cohort routes need.
+type CohortStore interface {
+	ListCohorts(ctx context.Context, envID int64) ([]admin.CohortRecord, error)
+	GetCohort(ctx context.Context, envID, id int64) (admin.CohortRecord, error)
+	CreateCohort(ctx context.Context, envID int64, actor admin.Actor, spec admin.CohortSpec, members []string) (admin.CohortRecord, int64, error)
+	UpdateCohort(ctx context.Context, envID int64, actor admin.Actor, id int64, edit func(admin.CohortRecord) (admin.CohortSpec, error)) (admin.CohortRecord, int64, error)
+	SetMembers(ctx context.Context, envID int64, actor admin.Actor, id int64, members []string, replace bool, check func(admin.CohortRecord) error) (admin.CohortRecord, int64, error)
+	ListMembers(ctx context.Context, envID, id int64, after string, limit int) ([]string, error)
+	DeleteCohort(ctx context.Context, envID int64, actor admin.Actor, id int64, check func(admin.CohortRecord) error) (int64, error)
+}
 
 type cohortDocument struct {
 	Name        string          `json:"name"`
@@ -28,81 +35,11 @@ type cohortDocument struct {
 	Members     []string        `json:"members,omitempty"`
 }
 
-func (d cohortDocument) spec() postgres.CohortSpec {
-	return postgres.CohortSpec{Name: trimmed(d.Name), Description: d.Description, IsStatic: d.IsStatic, Filters: d.Filters}
+func (d cohortDocument) spec() admin.CohortSpec {
+	return admin.CohortSpec{Name: strings.TrimSpace(d.Name), Description: d.Description, IsStatic: d.IsStatic, Filters: d.Filters}
 }
 
-// validateCohort checks a cohort's name and, for a property cohort, its tree: every leaf is validated as a
-// flag condition property would be (shared/flag), at its path in the tree.
-func validateCohort(spec postgres.CohortSpec, members []string) error {
-	var problems []flag.Problem
-	if spec.Name == "" || len(spec.Name) > 200 {
-		problems = append(problems, flag.Problem{Path: "name", Message: "name is required, at most 200 characters"})
-	}
-	if spec.IsStatic {
-		if len(spec.Filters) > 0 && string(spec.Filters) != "null" {
-			problems = append(problems, flag.Problem{Path: "filters", Message: "a static cohort has members, not filters"})
-		}
-		problems = append(problems, memberProblems(members)...)
-	} else {
-		if len(members) > 0 {
-			problems = append(problems, flag.Problem{Path: "members", Message: "a property cohort has filters, not members"})
-		}
-		problems = append(problems, treeProblems(spec.Filters)...)
-	}
-	if len(problems) > 0 {
-		return postgres.Invalid(problems)
-	}
-	return nil
-}
-
-func memberProblems(members []string) []flag.Problem {
-	if len(members) > MaxCohortMembers {
-		return []flag.Problem{{Path: "members", Message: fmt.Sprintf("at most %d members per upload", MaxCohortMembers)}}
-	}
-	for i, m := range members {
-		if m == "" || len(m) > 400 {
-			return []flag.Problem{{Path: fmt.Sprintf("members[%d]", i), Message: "a member id is 1 to 400 characters"}}
-		}
-	}
-	return nil
-}
-
-func treeProblems(filters json.RawMessage) []flag.Problem {
-	c := flag.Cohort{Filters: filters}
-	tree, err := c.PropertyTree()
-	if err != nil {
-		return []flag.Problem{{Path: "filters", Message: "not a property group: " + err.Error()}}
-	}
-	if tree == nil {
-		return []flag.Problem{{Path: "filters", Message: "a property cohort needs filters: {\"properties\": {\"type\": \"OR\", \"values\": [...]}}"}}
-	}
-	var out []flag.Problem
-	var walk func(path string, g *flag.PropertyGroup)
-	walk = func(path string, g *flag.PropertyGroup) {
-		switch g.Type {
-		case "AND", "OR", "property":
-		default:
-			out = append(out, flag.Problem{Path: path + ".type", Message: "a group's type is AND or OR"})
-		}
-		for i, n := range g.Values {
-			p := fmt.Sprintf("%s.values[%d]", path, i)
-			switch {
-			case n.Group != nil:
-				walk(p, n.Group)
-			case n.Filter != nil:
-				f := flag.Flag{Key: "cohort", Filters: flag.Filters{Groups: []flag.Condition{{Properties: []flag.Property{*n.Filter}}}}}
-				for _, pr := range flag.Validate(&f) {
-					out = append(out, flag.Problem{Path: p + strings.TrimPrefix(pr.Path, "filters.groups[0].properties[0]"), Message: pr.Message})
-				}
-			}
-		}
-	}
-	walk("filters.properties", tree)
-	return out
-}
-
-func (s *Server) respondCohort(c echo.Context, status int, rec postgres.CohortRecord, version int64) error {
+func (s *Server) respondCohort(c echo.Context, status int, rec admin.CohortRecord, version int64) error {
 	setVersion(c, version)
 	setETag(c, rec.Version)
 	return c.JSON(status, map[string]any{"cohort": rec, "environment_version": version})
@@ -113,12 +50,12 @@ func (s *Server) listCohorts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cs, err := s.Store.ListCohorts(c.Request().Context(), envID)
+	cs, err := s.Cohorts.ListCohorts(c.Request().Context(), envID)
 	if err != nil {
 		return err
 	}
 	if cs == nil {
-		cs = []postgres.CohortRecord{}
+		cs = []admin.CohortRecord{}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"cohorts": cs})
 }
@@ -136,7 +73,7 @@ func (s *Server) getCohort(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rec, err := s.Store.GetCohort(c.Request().Context(), envID, id)
+	rec, err := s.Cohorts.GetCohort(c.Request().Context(), envID, id)
 	if err != nil {
 		return err
 	}
@@ -154,10 +91,10 @@ func (s *Server) createCohort(c echo.Context) error {
 		return err
 	}
 	spec := doc.spec()
-	if err := validateCohort(spec, doc.Members); err != nil {
+	if err := admin.ValidateCohort(spec, doc.Members); err != nil {
 		return err
 	}
-	rec, version, err := s.Store.CreateCohort(c.Request().Context(), envID, actor(c), spec, doc.Members)
+	rec, version, err := s.Cohorts.CreateCohort(c.Request().Context(), envID, actor(c), spec, doc.Members)
 	if err != nil {
 		return err
 	}
@@ -174,7 +111,7 @@ func (s *Server) patchCohort(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rec, version, err := s.Store.UpdateCohort(c.Request().Context(), envID, actor(c), id, func(cur postgres.CohortRecord) (postgres.CohortSpec, error) {
+	rec, version, err := s.Cohorts.UpdateCohort(c.Request().Context(), envID, actor(c), id, func(cur admin.CohortRecord) (admin.CohortSpec, error) {
 		if err := checkIfMatch(c, "cohort", cur.Version); err != nil {
 			return cur.CohortSpec, err
 		}
@@ -191,7 +128,7 @@ func (s *Server) patchCohort(c echo.Context) error {
 			return cur.CohortSpec, invalid("members", "members are uploaded to …/members")
 		}
 		spec := next.spec()
-		return spec, validateCohort(spec, nil)
+		return spec, admin.ValidateCohort(spec, nil)
 	})
 	if err != nil {
 		return err
@@ -204,7 +141,7 @@ func (s *Server) deleteCohort(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := s.Store.DeleteCohort(c.Request().Context(), envID, actor(c), id, func(cur postgres.CohortRecord) error {
+	version, err := s.Cohorts.DeleteCohort(c.Request().Context(), envID, actor(c), id, func(cur admin.CohortRecord) error {
 		return checkIfMatch(c, "cohort", cur.Version)
 	})
 	if err != nil {
@@ -227,7 +164,7 @@ func (s *Server) listMembers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	members, err := s.Store.ListMembers(c.Request().Context(), envID, id, cur.Member, limit+1)
+	members, err := s.Cohorts.ListMembers(c.Request().Context(), envID, id, cur.Member, limit+1)
 	if err != nil {
 		return err
 	}
@@ -260,10 +197,10 @@ func (s *Server) uploadMembers(c echo.Context, replace bool) error {
 	if err != nil {
 		return err
 	}
-	if problems := memberProblems(members); problems != nil {
-		return postgres.Invalid(problems)
+	if err := admin.ValidateMembers(members); err != nil {
+		return err
 	}
-	rec, version, err := s.Store.SetMembers(c.Request().Context(), envID, actor(c), id, members, replace, func(cur postgres.CohortRecord) error {
+	rec, version, err := s.Cohorts.SetMembers(c.Request().Context(), envID, actor(c), id, members, replace, func(cur admin.CohortRecord) error {
 		return checkIfMatch(c, "cohort", cur.Version)
 	})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/halyard-flags/halyard/services/writer/internal/admin"
 	"github.com/halyard-flags/halyard/shared/apperr"
 	"github.com/halyard-flags/halyard/shared/flag"
 	"github.com/labstack/echo/v4"
@@ -43,7 +44,7 @@ func badJSON(err error) error {
 	e := apperr.New(apperr.BadRequest, "invalid_json", "the body is not valid JSON for this resource: %s", msg)
 	if path != "" {
 		e.Message = "the body is not valid JSON for this resource: " + path + ": " + msg
-		e.Details = []Problem{{Path: path, Message: msg}}
+		e.Details = []flag.Problem{{Path: path, Message: msg}}
 	}
 	return e
 }
@@ -191,9 +192,14 @@ func pathInt64(c echo.Context, name string) (int64, error) {
 	return v, nil
 }
 
+// invalid is the 422 (admin.Invalid) of one problem with the request, at path.
+func invalid(path, message string) error {
+	return admin.Invalid(flag.Problem{Path: path, Message: message})
+}
+
 func badParam(name, format string, args ...any) error {
 	e := apperr.New(apperr.BadRequest, "invalid_parameter", "query parameter "+name+": "+format, args...)
-	e.Details = []Problem{{Path: name, Message: e.Message}}
+	e.Details = []flag.Problem{{Path: name, Message: e.Message}}
 	return e
 }
 

@@ -1,14 +1,25 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 
-	"github.com/halyard-flags/halyard/services/writer/internal/postgres"
+	"github.com/halyard-flags/halyard/services/writer/internal/admin"
 	"github.com/halyard-flags/halyard/shared/apperr"
 	"github.com/halyard-flags/halyard/shared/flag"
 	"github.com/labstack/echo/v4"
 )
+
+// FlagStore is what the flag routes need.
+type FlagStore interface {
+	ListFlags(ctx context.Context, envID int64, q admin.FlagQuery) ([]admin.FlagRecord, bool, int64, error)
+	GetFlag(ctx context.Context, envID int64, key string) (admin.FlagRecord, int64, error)
+	CreateFlag(ctx context.Context, envID int64, actor admin.Actor, f admin.FlagSpec) (admin.FlagRecord, int64, error)
+	UpdateFlag(ctx context.Context, envID int64, actor admin.Actor, key, action string, edit func(admin.FlagRecord) (admin.FlagSpec, error)) (admin.FlagRecord, int64, error)
+	DeleteFlag(ctx context.Context, envID int64, actor admin.Actor, key string, check func(admin.FlagRecord) error) (int64, error)
+	RestoreFlag(ctx context.Context, envID int64, actor admin.Actor, key string) (admin.FlagRecord, int64, error)
+}
 
 // flagDocument is the editable part of a flag, as clients send it.
 type flagDocument struct {
@@ -22,7 +33,7 @@ type flagDocument struct {
 	BucketingIdentifier        string       `json:"bucketing_identifier,omitempty"`
 }
 
-func (d flagDocument) toSpec() postgres.FlagSpec {
+func (d flagDocument) toSpec() admin.FlagSpec {
 	f := flag.Flag{Key: d.Key, Name: d.Name, Description: d.Description, Filters: d.Filters, Active: true,
 		EnsureExperienceContinuity: d.EnsureExperienceContinuity, BucketingIdentifier: d.BucketingIdentifier}
 	if d.Active != nil {
@@ -31,10 +42,10 @@ func (d flagDocument) toSpec() postgres.FlagSpec {
 	if f.Filters.Groups == nil {
 		f.Filters.Groups = []flag.Condition{}
 	}
-	return postgres.FlagSpec{Flag: f, Tags: d.Tags}
+	return admin.FlagSpec{Flag: f, Tags: d.Tags}
 }
 
-func documentOf(f postgres.FlagSpec) flagDocument {
+func documentOf(f admin.FlagSpec) flagDocument {
 	active := f.Active
 	return flagDocument{Key: f.Key, Name: f.Name, Description: f.Description, Tags: f.Tags, Filters: f.Filters, Active: &active,
 		EnsureExperienceContinuity: f.EnsureExperienceContinuity, BucketingIdentifier: f.BucketingIdentifier}
@@ -42,19 +53,19 @@ func documentOf(f postgres.FlagSpec) flagDocument {
 
 // flagResponse is a flag with the environment version the response reflects.
 type flagResponse struct {
-	postgres.FlagRecord
+	admin.FlagRecord
 	EnvironmentVersion int64 `json:"environment_version"`
 }
 
-func (s *Server) respondFlag(c echo.Context, status int, rec postgres.FlagRecord, envVersion int64) error {
+func (s *Server) respondFlag(c echo.Context, status int, rec admin.FlagRecord, envVersion int64) error {
 	setVersion(c, envVersion)
 	setETag(c, rec.Version)
 	return c.JSON(status, flagResponse{FlagRecord: rec, EnvironmentVersion: envVersion})
 }
 
-func flagQuery(c echo.Context) (postgres.FlagQuery, error) {
+func flagQuery(c echo.Context) (admin.FlagQuery, error) {
 	var (
-		q   postgres.FlagQuery
+		q   admin.FlagQuery
 		err error
 	)
 	if q.Limit, err = queryLimit(c, 100, 1000); err != nil {
@@ -83,13 +94,13 @@ func (s *Server) listFlags(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page, more, version, err := s.Store.ListFlags(c.Request().Context(), envID, q)
+	page, more, version, err := s.Flags.ListFlags(c.Request().Context(), envID, q)
 	if err != nil {
 		return err
 	}
 	out := map[string]any{"flags": page, "environment_version": version, "next_cursor": nil}
 	if page == nil {
-		out["flags"] = []postgres.FlagRecord{}
+		out["flags"] = []admin.FlagRecord{}
 	}
 	if more {
 		last := page[len(page)-1]
@@ -104,7 +115,7 @@ func (s *Server) getFlag(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rec, version, err := s.Store.GetFlag(c.Request().Context(), envID, c.Param("key"))
+	rec, version, err := s.Flags.GetFlag(c.Request().Context(), envID, c.Param("key"))
 	if err != nil {
 		return err
 	}
@@ -121,10 +132,10 @@ func (s *Server) createFlag(c echo.Context) error {
 		return err
 	}
 	f := doc.toSpec()
-	if err := validateFlag(&f); err != nil {
+	if err := admin.ValidateFlag(&f); err != nil {
 		return err
 	}
-	rec, version, err := s.Store.CreateFlag(c.Request().Context(), envID, actor(c), f)
+	rec, version, err := s.Flags.CreateFlag(c.Request().Context(), envID, actor(c), f)
 	if err != nil {
 		return err
 	}
@@ -149,17 +160,17 @@ func (s *Server) replaceFlag(c echo.Context) error {
 		return invalid("key", "a flag's key cannot change")
 	}
 	next := doc.toSpec()
-	if err := validateFlag(&next); err != nil {
+	if err := admin.ValidateFlag(&next); err != nil {
 		return err
 	}
-	return s.editFlag(c, envID, key, "flag.replace", func(postgres.FlagRecord) (postgres.FlagSpec, error) { return next, nil })
+	return s.editFlag(c, envID, key, "flag.replace", func(admin.FlagRecord) (admin.FlagSpec, error) { return next, nil })
 }
 
 // editFlag runs an update that honours If-Match and answers the flag.
-func (s *Server) editFlag(c echo.Context, envID int64, key, action string, edit func(postgres.FlagRecord) (postgres.FlagSpec, error)) error {
-	rec, version, err := s.Store.UpdateFlag(c.Request().Context(), envID, actor(c), key, action, func(cur postgres.FlagRecord) (postgres.FlagSpec, error) {
+func (s *Server) editFlag(c echo.Context, envID int64, key, action string, edit func(admin.FlagRecord) (admin.FlagSpec, error)) error {
+	rec, version, err := s.Flags.UpdateFlag(c.Request().Context(), envID, actor(c), key, action, func(cur admin.FlagRecord) (admin.FlagSpec, error) {
 		if err := checkIfMatch(c, "flag", cur.Version); err != nil {
-			return postgres.FlagSpec{}, err
+			return admin.FlagSpec{}, err
 		}
 		return edit(cur)
 	})
@@ -183,29 +194,29 @@ func (s *Server) patchFlag(c echo.Context) error {
 	if err := json.Unmarshal(body, &patch); err != nil {
 		return badJSON(err)
 	}
-	return s.editFlag(c, envID, c.Param("key"), "flag.update", func(cur postgres.FlagRecord) (postgres.FlagSpec, error) {
+	return s.editFlag(c, envID, c.Param("key"), "flag.update", func(cur admin.FlagRecord) (admin.FlagSpec, error) {
 		return applyPatch(cur.FlagSpec, body)
 	})
 }
 
-func applyPatch(cur postgres.FlagSpec, patch []byte) (postgres.FlagSpec, error) {
+func applyPatch(cur admin.FlagSpec, patch []byte) (admin.FlagSpec, error) {
 	doc, err := json.Marshal(documentOf(cur))
 	if err != nil {
-		return postgres.FlagSpec{}, apperr.Wrap(err, "encode flag document")
+		return admin.FlagSpec{}, apperr.Wrap(err, "encode flag document")
 	}
 	merged, err := mergePatch(doc, patch)
 	if err != nil {
-		return postgres.FlagSpec{}, badJSON(err)
+		return admin.FlagSpec{}, badJSON(err)
 	}
 	var next flagDocument
 	if err := decodeStrict(merged, &next); err != nil {
-		return postgres.FlagSpec{}, err
+		return admin.FlagSpec{}, err
 	}
 	if next.Key != cur.Key {
-		return postgres.FlagSpec{}, invalid("key", "a flag's key cannot change")
+		return admin.FlagSpec{}, invalid("key", "a flag's key cannot change")
 	}
 	f := next.toSpec()
-	return f, validateFlag(&f)
+	return f, admin.ValidateFlag(&f)
 }
 
 type toggleRequest struct {
@@ -228,7 +239,7 @@ func (s *Server) toggleFlag(c echo.Context) error {
 			return err
 		}
 	}
-	return s.editFlag(c, envID, c.Param("key"), "flag.toggle", func(cur postgres.FlagRecord) (postgres.FlagSpec, error) {
+	return s.editFlag(c, envID, c.Param("key"), "flag.toggle", func(cur admin.FlagRecord) (admin.FlagSpec, error) {
 		next := cur.FlagSpec
 		next.Active = !cur.Active
 		if in.Active != nil {
@@ -243,7 +254,7 @@ func (s *Server) deleteFlag(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := s.Store.DeleteFlag(c.Request().Context(), envID, actor(c), c.Param("key"), func(cur postgres.FlagRecord) error {
+	version, err := s.Flags.DeleteFlag(c.Request().Context(), envID, actor(c), c.Param("key"), func(cur admin.FlagRecord) error {
 		return checkIfMatch(c, "flag", cur.Version)
 	})
 	if err != nil {
@@ -258,7 +269,7 @@ func (s *Server) restoreFlag(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rec, version, err := s.Store.RestoreFlag(c.Request().Context(), envID, actor(c), c.Param("key"))
+	rec, version, err := s.Flags.RestoreFlag(c.Request().Context(), envID, actor(c), c.Param("key"))
 	if err != nil {
 		return err
 	}

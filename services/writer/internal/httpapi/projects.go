@@ -1,14 +1,26 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
-	"strconv"
 	"time"
 
-	"github.com/halyard-flags/halyard/services/writer/internal/postgres"
-	"github.com/halyard-flags/halyard/shared/apperr"
+	"github.com/halyard-flags/halyard/services/writer/internal/admin"
 	"github.com/labstack/echo/v4"
 )
+
+// EnvironmentStore is what the routes of projects, environments, their keys and group types need.
+type EnvironmentStore interface {
+	CreateProject(ctx context.Context, actor admin.Actor, name string) (admin.Project, error)
+	ListProjects(ctx context.Context) ([]admin.Project, error)
+	GetProject(ctx context.Context, id int64) (admin.Project, error)
+	CreateEnvironment(ctx context.Context, projectID int64, name string, actor admin.Actor) (admin.Environment, error)
+	ListEnvironments(ctx context.Context, projectID int64) ([]admin.Environment, error)
+	GetEnvironment(ctx context.Context, envID int64) (admin.EnvironmentDetail, error)
+	RotateKey(ctx context.Context, envID int64, actor admin.Actor, kind string, grace time.Duration) (admin.KeyInfo, int64, error)
+	RevokeKey(ctx context.Context, envID int64, actor admin.Actor, keyID int64) (int64, error)
+	SetGroupTypes(ctx context.Context, envID int64, actor admin.Actor, types map[int]string) (int64, error)
+}
 
 type nameBody struct {
 	Name string `json:"name"`
@@ -19,10 +31,7 @@ func readName(c echo.Context) (string, error) {
 	if err := readJSON(c, &in); err != nil {
 		return "", err
 	}
-	if in.Name = trimmed(in.Name); in.Name == "" || len(in.Name) > 200 {
-		return "", invalid("name", "name is required, at most 200 characters")
-	}
-	return in.Name, nil
+	return admin.ValidateName(in.Name)
 }
 
 func (s *Server) createProject(c echo.Context) error {
@@ -30,7 +39,7 @@ func (s *Server) createProject(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.Store.CreateProject(c.Request().Context(), actor(c), name)
+	p, err := s.Environments.CreateProject(c.Request().Context(), actor(c), name)
 	if err != nil {
 		return err
 	}
@@ -38,12 +47,12 @@ func (s *Server) createProject(c echo.Context) error {
 }
 
 func (s *Server) listProjects(c echo.Context) error {
-	ps, err := s.Store.ListProjects(c.Request().Context())
+	ps, err := s.Environments.ListProjects(c.Request().Context())
 	if err != nil {
 		return err
 	}
 	if ps == nil {
-		ps = []postgres.Project{}
+		ps = []admin.Project{}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"projects": ps})
 }
@@ -53,7 +62,7 @@ func (s *Server) getProject(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.Store.GetProject(c.Request().Context(), id)
+	p, err := s.Environments.GetProject(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
@@ -70,7 +79,7 @@ func (s *Server) createEnvironment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	env, err := s.Store.CreateEnvironment(c.Request().Context(), projectID, name, actor(c))
+	env, err := s.Environments.CreateEnvironment(c.Request().Context(), projectID, name, actor(c))
 	if err != nil {
 		return err
 	}
@@ -83,12 +92,12 @@ func (s *Server) listEnvironments(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	envs, err := s.Store.ListEnvironments(c.Request().Context(), projectID)
+	envs, err := s.Environments.ListEnvironments(c.Request().Context(), projectID)
 	if err != nil {
 		return err
 	}
 	if envs == nil {
-		envs = []postgres.Environment{}
+		envs = []admin.Environment{}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"environments": envs})
 }
@@ -98,7 +107,7 @@ func (s *Server) getEnvironment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.Store.GetEnvironment(c.Request().Context(), envID)
+	d, err := s.Environments.GetEnvironment(c.Request().Context(), envID)
 	if err != nil {
 		return err
 	}
@@ -111,9 +120,6 @@ type rotateRequest struct {
 	GraceSeconds int64  `json:"grace_seconds"`
 }
 
-// maxGrace bounds how long a rotated key may live on.
-const maxGrace = 90 * 24 * time.Hour
-
 // rotateKey issues a new key of a kind; the old ones stay valid for grace_seconds, then are refused.
 func (s *Server) rotateKey(c echo.Context) error {
 	envID, err := pathInt64(c, "env_id")
@@ -124,18 +130,11 @@ func (s *Server) rotateKey(c echo.Context) error {
 	if err := readJSON(c, &in); err != nil {
 		return err
 	}
-	var problems []Problem
-	if in.Kind != "sdk" && in.Kind != "server" {
-		problems = append(problems, Problem{"kind", "must be sdk or server"})
+	grace, err := admin.ValidateRotation(in.Kind, in.GraceSeconds)
+	if err != nil {
+		return err
 	}
-	grace := time.Duration(in.GraceSeconds) * time.Second
-	if in.GraceSeconds < 0 || grace > maxGrace {
-		problems = append(problems, Problem{"grace_seconds", "must be from 0 (revoke now) to 7776000 (90 days)"})
-	}
-	if len(problems) > 0 {
-		return invalidAll(problems)
-	}
-	k, version, err := s.Store.RotateKey(c.Request().Context(), envID, actor(c), in.Kind, grace)
+	k, version, err := s.Environments.RotateKey(c.Request().Context(), envID, actor(c), in.Kind, grace)
 	if err != nil {
 		return err
 	}
@@ -152,7 +151,7 @@ func (s *Server) revokeKey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := s.Store.RevokeKey(c.Request().Context(), envID, actor(c), keyID)
+	version, err := s.Environments.RevokeKey(c.Request().Context(), envID, actor(c), keyID)
 	if err != nil {
 		return err
 	}
@@ -170,50 +169,14 @@ func (s *Server) setGroupTypes(c echo.Context) error {
 	if err := readJSON(c, &in); err != nil {
 		return err
 	}
-	types, err := groupTypesOf(in)
+	types, err := admin.ParseGroupTypes(in)
 	if err != nil {
 		return err
 	}
-	version, err := s.Store.SetGroupTypes(c.Request().Context(), envID, actor(c), types)
+	version, err := s.Environments.SetGroupTypes(c.Request().Context(), envID, actor(c), types)
 	if err != nil {
 		return err
 	}
 	setVersion(c, version)
 	return c.JSON(http.StatusOK, map[string]any{"group_types": in, "environment_version": version})
-}
-
-func groupTypesOf(in map[string]string) (map[int]string, error) {
-	out := map[int]string{}
-	var problems []Problem
-	for k, name := range in {
-		i, err := strconv.Atoi(k)
-		if err != nil || i < 0 || i > 4 {
-			problems = append(problems, Problem{k, "group type indexes are 0 to 4"})
-			continue
-		}
-		if name = trimmed(name); name == "" || len(name) > 200 {
-			problems = append(problems, Problem{k, "a group type name is 1 to 200 characters"})
-		}
-		out[i] = name
-	}
-	if len(problems) > 0 {
-		return nil, invalidAll(problems)
-	}
-	return out, nil
-}
-
-// Problem is one validation problem, at a field path.
-type Problem struct {
-	Path    string `json:"path"`
-	Message string `json:"message"`
-}
-
-func invalid(path, message string) error {
-	return invalidAll([]Problem{{Path: path, Message: message}})
-}
-
-func invalidAll(problems []Problem) error {
-	e := apperr.New(apperr.Invalid, "validation_failed", "%s: %s", problems[0].Path, problems[0].Message)
-	e.Details = problems
-	return e
 }

@@ -1,63 +1,20 @@
 // Package httpapi is the writer's admin API over HTTP (echo): JSON in and out, bearer-token authentication
-// with scopes, and one mapping from apperr kinds to HTTP statuses.
+// with scopes, and one mapping from apperr kinds to HTTP statuses. It decodes requests into package admin's
+// types, checks them with admin's rules, and stores them through one small interface per resource.
 package httpapi
 
 import (
-	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"time"
 
-	"github.com/halyard-flags/halyard/services/writer/internal/postgres"
+	"github.com/halyard-flags/halyard/services/writer/internal/admin"
 	"github.com/halyard-flags/halyard/shared/apperr"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"go.uber.org/zap"
 )
-
-// Store is what the admin API needs from the database.
-type Store interface {
-	CreateProject(ctx context.Context, actor postgres.Actor, name string) (postgres.Project, error)
-	ListProjects(ctx context.Context) ([]postgres.Project, error)
-	GetProject(ctx context.Context, id int64) (postgres.Project, error)
-	CreateEnvironment(ctx context.Context, projectID int64, name string, actor postgres.Actor) (postgres.Environment, error)
-	ListEnvironments(ctx context.Context, projectID int64) ([]postgres.Environment, error)
-	GetEnvironment(ctx context.Context, envID int64) (postgres.EnvironmentDetail, error)
-	EnvironmentVersion(ctx context.Context, envID int64) (int64, error)
-	RotateKey(ctx context.Context, envID int64, actor postgres.Actor, kind string, grace time.Duration) (postgres.KeyInfo, int64, error)
-	RevokeKey(ctx context.Context, envID int64, actor postgres.Actor, keyID int64) (int64, error)
-	SetGroupTypes(ctx context.Context, envID int64, actor postgres.Actor, types map[int]string) (int64, error)
-
-	ListFlags(ctx context.Context, envID int64, q postgres.FlagQuery) ([]postgres.FlagRecord, bool, int64, error)
-	GetFlag(ctx context.Context, envID int64, key string) (postgres.FlagRecord, int64, error)
-	CreateFlag(ctx context.Context, envID int64, actor postgres.Actor, f postgres.FlagSpec) (postgres.FlagRecord, int64, error)
-	UpdateFlag(ctx context.Context, envID int64, actor postgres.Actor, key, action string, edit func(postgres.FlagRecord) (postgres.FlagSpec, error)) (postgres.FlagRecord, int64, error)
-	DeleteFlag(ctx context.Context, envID int64, actor postgres.Actor, key string, check func(postgres.FlagRecord) error) (int64, error)
-	RestoreFlag(ctx context.Context, envID int64, actor postgres.Actor, key string) (postgres.FlagRecord, int64, error)
-
-	ListCohorts(ctx context.Context, envID int64) ([]postgres.CohortRecord, error)
-	GetCohort(ctx context.Context, envID, id int64) (postgres.CohortRecord, error)
-	CreateCohort(ctx context.Context, envID int64, actor postgres.Actor, spec postgres.CohortSpec, members []string) (postgres.CohortRecord, int64, error)
-	UpdateCohort(ctx context.Context, envID int64, actor postgres.Actor, id int64, edit func(postgres.CohortRecord) (postgres.CohortSpec, error)) (postgres.CohortRecord, int64, error)
-	SetMembers(ctx context.Context, envID int64, actor postgres.Actor, id int64, members []string, replace bool, check func(postgres.CohortRecord) error) (postgres.CohortRecord, int64, error)
-	ListMembers(ctx context.Context, envID, id int64, after string, limit int) ([]string, error)
-	DeleteCohort(ctx context.Context, envID int64, actor postgres.Actor, id int64, check func(postgres.CohortRecord) error) (int64, error)
-
-	ExportEnvironment(ctx context.Context, envID int64) (*postgres.Export, error)
-	Import(ctx context.Context, envID int64, actor postgres.Actor, doc *postgres.Export) (postgres.ImportResult, error)
-	CopyFlags(ctx context.Context, from, to int64, actor postgres.Actor, keys []string) (postgres.ImportResult, error)
-
-	ListAudit(ctx context.Context, q postgres.AuditQuery) ([]postgres.AuditEntry, bool, error)
-
-	CreateToken(ctx context.Context, actor postgres.Actor, name string, scopes []string, expiresAt *time.Time, secretHash string) (postgres.Token, error)
-	ListTokens(ctx context.Context) ([]postgres.Token, error)
-	GetToken(ctx context.Context, id int64) (postgres.Token, error)
-	RevokeToken(ctx context.Context, actor postgres.Actor, id int64) error
-}
-
-var _ Store = (*postgres.DB)(nil)
 
 // MaxBodyBytes bounds every request body but bulk uploads (cohort members, imports), which MaxUploadBytes
 // bounds.
@@ -69,61 +26,67 @@ const (
 // HeaderEnvironmentVersion carries the environment version a response reflects or a change produced.
 const HeaderEnvironmentVersion = "Halyard-Environment-Version"
 
-// Server is the admin API.
+// Server is the admin API. Each resource's handlers reach the database through their own small interface,
+// defined next to them (FlagStore in flags.go, …); the writer sets every one to its *postgres.DB.
 type Server struct {
-	Store      Store
-	AdminToken string
-	Log        *zap.Logger
-	Ready      *atomic.Bool
+	Environments EnvironmentStore // projects, environments, their keys and group types
+	Flags        FlagStore
+	Cohorts      CohortStore
+	Bulk         BulkStore // export, import, copy
+	Audit        AuditStore
+	Tokens       TokenStore
+	AdminToken   string
+	Log          *zap.Logger
+	Ready        *atomic.Bool
 }
 
 // route is one admin API route and the scope it needs.
 type route struct {
 	method, path string
-	scope        scope
+	scope        admin.Scope
 	handle       func(s *Server, c echo.Context) error
 	upload       bool // takes a large body (MaxUploadBytes)
 }
 
 // routes is the whole admin API under /api/v1; openapi.go describes each of them.
 var routes = []route{
-	{http.MethodPost, "/tokens", scopeAdmin, (*Server).createToken, false},
-	{http.MethodGet, "/tokens", scopeAdmin, (*Server).listTokens, false},
-	{http.MethodDelete, "/tokens/:token_id", scopeAdmin, (*Server).revokeToken, false},
+	{http.MethodPost, "/tokens", admin.ScopeAdmin, (*Server).createToken, false},
+	{http.MethodGet, "/tokens", admin.ScopeAdmin, (*Server).listTokens, false},
+	{http.MethodDelete, "/tokens/:token_id", admin.ScopeAdmin, (*Server).revokeToken, false},
 
-	{http.MethodPost, "/projects", scopeAdmin, (*Server).createProject, false},
-	{http.MethodGet, "/projects", scopeRead, (*Server).listProjects, false},
-	{http.MethodGet, "/projects/:project_id", scopeRead, (*Server).getProject, false},
-	{http.MethodPost, "/projects/:project_id/environments", scopeAdmin, (*Server).createEnvironment, false},
-	{http.MethodGet, "/projects/:project_id/environments", scopeRead, (*Server).listEnvironments, false},
-	{http.MethodGet, "/environments/:env_id", scopeRead, (*Server).getEnvironment, false},
-	{http.MethodPost, "/environments/:env_id/keys/rotate", scopeAdmin, (*Server).rotateKey, false},
-	{http.MethodDelete, "/environments/:env_id/keys/:key_id", scopeAdmin, (*Server).revokeKey, false},
-	{http.MethodPut, "/environments/:env_id/group-types", scopeWrite, (*Server).setGroupTypes, false},
+	{http.MethodPost, "/projects", admin.ScopeAdmin, (*Server).createProject, false},
+	{http.MethodGet, "/projects", admin.ScopeRead, (*Server).listProjects, false},
+	{http.MethodGet, "/projects/:project_id", admin.ScopeRead, (*Server).getProject, false},
+	{http.MethodPost, "/projects/:project_id/environments", admin.ScopeAdmin, (*Server).createEnvironment, false},
+	{http.MethodGet, "/projects/:project_id/environments", admin.ScopeRead, (*Server).listEnvironments, false},
+	{http.MethodGet, "/environments/:env_id", admin.ScopeRead, (*Server).getEnvironment, false},
+	{http.MethodPost, "/environments/:env_id/keys/rotate", admin.ScopeAdmin, (*Server).rotateKey, false},
+	{http.MethodDelete, "/environments/:env_id/keys/:key_id", admin.ScopeAdmin, (*Server).revokeKey, false},
+	{http.MethodPut, "/environments/:env_id/group-types", admin.ScopeWrite, (*Server).setGroupTypes, false},
 
-	{http.MethodGet, "/environments/:env_id/flags", scopeRead, (*Server).listFlags, false},
-	{http.MethodPost, "/environments/:env_id/flags", scopeWrite, (*Server).createFlag, false},
-	{http.MethodGet, "/environments/:env_id/flags/:key", scopeRead, (*Server).getFlag, false},
-	{http.MethodPut, "/environments/:env_id/flags/:key", scopeWrite, (*Server).replaceFlag, false},
-	{http.MethodPatch, "/environments/:env_id/flags/:key", scopeWrite, (*Server).patchFlag, false},
-	{http.MethodDelete, "/environments/:env_id/flags/:key", scopeWrite, (*Server).deleteFlag, false},
-	{http.MethodPost, "/environments/:env_id/flags/:key/restore", scopeWrite, (*Server).restoreFlag, false},
-	{http.MethodPost, "/environments/:env_id/flags/:key/toggle", scopeWrite, (*Server).toggleFlag, false},
+	{http.MethodGet, "/environments/:env_id/flags", admin.ScopeRead, (*Server).listFlags, false},
+	{http.MethodPost, "/environments/:env_id/flags", admin.ScopeWrite, (*Server).createFlag, false},
+	{http.MethodGet, "/environments/:env_id/flags/:key", admin.ScopeRead, (*Server).getFlag, false},
+	{http.MethodPut, "/environments/:env_id/flags/:key", admin.ScopeWrite, (*Server).replaceFlag, false},
+	{http.MethodPatch, "/environments/:env_id/flags/:key", admin.ScopeWrite, (*Server).patchFlag, false},
+	{http.MethodDelete, "/environments/:env_id/flags/:key", admin.ScopeWrite, (*Server).deleteFlag, false},
+	{http.MethodPost, "/environments/:env_id/flags/:key/restore", admin.ScopeWrite, (*Server).restoreFlag, false},
+	{http.MethodPost, "/environments/:env_id/flags/:key/toggle", admin.ScopeWrite, (*Server).toggleFlag, false},
 
-	{http.MethodGet, "/environments/:env_id/cohorts", scopeRead, (*Server).listCohorts, false},
-	{http.MethodPost, "/environments/:env_id/cohorts", scopeWrite, (*Server).createCohort, false},
-	{http.MethodGet, "/environments/:env_id/cohorts/:cohort_id", scopeRead, (*Server).getCohort, false},
-	{http.MethodPatch, "/environments/:env_id/cohorts/:cohort_id", scopeWrite, (*Server).patchCohort, false},
-	{http.MethodDelete, "/environments/:env_id/cohorts/:cohort_id", scopeWrite, (*Server).deleteCohort, false},
-	{http.MethodGet, "/environments/:env_id/cohorts/:cohort_id/members", scopeRead, (*Server).listMembers, false},
-	{http.MethodPut, "/environments/:env_id/cohorts/:cohort_id/members", scopeWrite, (*Server).replaceMembers, true},
-	{http.MethodPost, "/environments/:env_id/cohorts/:cohort_id/members", scopeWrite, (*Server).appendMembers, true},
+	{http.MethodGet, "/environments/:env_id/cohorts", admin.ScopeRead, (*Server).listCohorts, false},
+	{http.MethodPost, "/environments/:env_id/cohorts", admin.ScopeWrite, (*Server).createCohort, false},
+	{http.MethodGet, "/environments/:env_id/cohorts/:cohort_id", admin.ScopeRead, (*Server).getCohort, false},
+	{http.MethodPatch, "/environments/:env_id/cohorts/:cohort_id", admin.ScopeWrite, (*Server).patchCohort, false},
+	{http.MethodDelete, "/environments/:env_id/cohorts/:cohort_id", admin.ScopeWrite, (*Server).deleteCohort, false},
+	{http.MethodGet, "/environments/:env_id/cohorts/:cohort_id/members", admin.ScopeRead, (*Server).listMembers, false},
+	{http.MethodPut, "/environments/:env_id/cohorts/:cohort_id/members", admin.ScopeWrite, (*Server).replaceMembers, true},
+	{http.MethodPost, "/environments/:env_id/cohorts/:cohort_id/members", admin.ScopeWrite, (*Server).appendMembers, true},
 
-	{http.MethodGet, "/environments/:env_id/export", scopeRead, (*Server).export, false},
-	{http.MethodPost, "/environments/:env_id/import", scopeWrite, (*Server).importDefinitions, true},
-	{http.MethodPost, "/environments/:env_id/copy-flags", scopeWrite, (*Server).copyFlags, false},
+	{http.MethodGet, "/environments/:env_id/export", admin.ScopeRead, (*Server).export, false},
+	{http.MethodPost, "/environments/:env_id/import", admin.ScopeWrite, (*Server).importDefinitions, true},
+	{http.MethodPost, "/environments/:env_id/copy-flags", admin.ScopeWrite, (*Server).copyFlags, false},
 
-	{http.MethodGet, "/audit", scopeRead, (*Server).listAudit, false},
+	{http.MethodGet, "/audit", admin.ScopeRead, (*Server).listAudit, false},
 }
 
 // Handler returns the echo instance serving every route.
@@ -207,17 +170,30 @@ type errorBody struct {
 	Details any    `json:"details,omitempty"`
 }
 
-var statusOf = map[apperr.Kind]int{
-	apperr.Internal:           http.StatusInternalServerError,
-	apperr.BadRequest:         http.StatusBadRequest,
-	apperr.Invalid:            http.StatusUnprocessableEntity,
-	apperr.NotFound:           http.StatusNotFound,
-	apperr.Conflict:           http.StatusConflict,
-	apperr.Unauthorized:       http.StatusUnauthorized,
-	apperr.Forbidden:          http.StatusForbidden,
-	apperr.PreconditionFailed: http.StatusPreconditionFailed,
-	apperr.TooLarge:           http.StatusRequestEntityTooLarge,
-	apperr.Unavailable:        http.StatusServiceUnavailable,
+// statusOf is the HTTP status of an error kind. A kind without one of its own (one added to apperr later)
+// is a server error, never status 0.
+func statusOf(k apperr.Kind) int {
+	switch k {
+	case apperr.BadRequest:
+		return http.StatusBadRequest
+	case apperr.Invalid:
+		return http.StatusUnprocessableEntity
+	case apperr.NotFound:
+		return http.StatusNotFound
+	case apperr.Conflict:
+		return http.StatusConflict
+	case apperr.Unauthorized:
+		return http.StatusUnauthorized
+	case apperr.Forbidden:
+		return http.StatusForbidden
+	case apperr.PreconditionFailed:
+		return http.StatusPreconditionFailed
+	case apperr.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case apperr.Unavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
 }
 
 // handleError is the one place errors become HTTP responses.
@@ -250,8 +226,5 @@ func (s *Server) errorResponse(err error) (int, errorBody) {
 		return he.Code, errorBody{Code: "http_error", Message: http.StatusText(he.Code)}
 	}
 	ae := apperr.As(err)
-	return statusOf[ae.Kind], errorBody{Code: ae.Code, Message: ae.Message, Details: ae.Details}
+	return statusOf(ae.Kind), errorBody{Code: ae.Code, Message: ae.Message, Details: ae.Details}
 }
-
-// trimmed is a helper for names: surrounding spaces never count.
-func trimmed(s string) string { return strings.TrimSpace(s) }

@@ -2,45 +2,16 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
+	"github.com/halyard-flags/halyard/services/writer/internal/admin"
 	"github.com/halyard-flags/halyard/shared/apperr"
 	"github.com/jackc/pgx/v5"
 )
 
-// AuditEntry is one row of the audit log.
-type AuditEntry struct {
-	ID                 int64           `json:"id"`
-	EnvironmentID      *int64          `json:"environment_id"`
-	EnvironmentVersion *int64          `json:"environment_version"`
-	Actor              string          `json:"actor"`
-	ActorTokenID       *int64          `json:"actor_token_id"`
-	Action             string          `json:"action"`
-	Resource           string          `json:"resource"`
-	Before             json.RawMessage `json:"before"`
-	After              json.RawMessage `json:"after"`
-	CreatedAt          time.Time       `json:"created_at"`
-}
-
-// AuditQuery selects a page of the audit log, newest first. Zero fields do not filter.
-type AuditQuery struct {
-	EnvironmentID int64
-	Flag          string // a flag key
-	Resource      string // e.g. cohort/12
-	Actor         string // a token name ("bootstrap" for the bootstrap token)
-	ActorTokenID  int64
-	Since, Until  time.Time
-	Before        int64 // the id the previous page ended with
-	Limit         int
-}
-
 // ListAudit returns a page of the audit log and whether more follow.
-func (db *DB) ListAudit(ctx context.Context, q AuditQuery) ([]AuditEntry, bool, error) {
-	resource := q.Resource
-	if q.Flag != "" {
-		resource = "flag/" + q.Flag
-	}
+func (db *DB) ListAudit(ctx context.Context, q admin.AuditQuery) ([]admin.AuditEntry, bool, error) {
+	resource := q.ResourceFilter()
 	var since, until *time.Time
 	if !q.Since.IsZero() {
 		since = &q.Since
@@ -57,7 +28,7 @@ func (db *DB) ListAudit(ctx context.Context, q AuditQuery) ([]AuditEntry, bool, 
 	if err != nil {
 		return nil, false, apperr.Wrap(err, "postgres.ListAudit")
 	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[AuditEntry])
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[admin.AuditEntry])
 	if err != nil {
 		return nil, false, apperr.Wrap(err, "postgres.ListAudit")
 	}

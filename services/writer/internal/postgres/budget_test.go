@@ -7,14 +7,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/halyard-flags/halyard/services/writer/internal/admin"
 	"github.com/halyard-flags/halyard/shared/apperr"
 	"github.com/halyard-flags/halyard/shared/flag"
 )
 
 // bigFlag is a valid flag whose filters weigh about size bytes.
-func bigFlag(key string, size int) FlagSpec {
+func bigFlag(key string, size int) admin.FlagSpec {
 	value := strings.Repeat("x", size)
-	return FlagSpec{Flag: flag.Flag{Key: key, Active: true, Filters: flag.Filters{Groups: []flag.Condition{{
+	return admin.FlagSpec{Flag: flag.Flag{Key: key, Active: true, Filters: flag.Filters{Groups: []flag.Condition{{
 		Properties: []flag.Property{{Key: "email", Type: "person", Operator: "exact", Value: []any{value}}}}}}}}
 }
 
@@ -26,7 +27,7 @@ func TestSingleFlagChangesKeepTheSnapshotPublishable(t *testing.T) {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	actor := Actor{Name: "test"}
+	actor := admin.Actor{Name: "test"}
 	p, err := db.CreateProject(ctx, actor, "budget")
 	if err != nil {
 		t.Fatal(err)
@@ -49,12 +50,12 @@ func TestSingleFlagChangesKeepTheSnapshotPublishable(t *testing.T) {
 	if !errors.As(refused, &ae) || ae.Code != "snapshot_too_large" {
 		t.Fatalf("after %d flags of 900 KiB the next create got %v, want snapshot_too_large", created, refused)
 	}
-	if created*each > MaxSnapshotBytes || (created+1)*each < MaxSnapshotBytes-each {
-		t.Errorf("refused after %d flags of %d bytes; the budget is %d", created, each, MaxSnapshotBytes)
+	if created*each > admin.MaxSnapshotBytes || (created+1)*each < admin.MaxSnapshotBytes-each {
+		t.Errorf("refused after %d flags of %d bytes; the budget is %d", created, each, admin.MaxSnapshotBytes)
 	}
 	// Growing an existing flag past the budget is refused too; a small edit is not.
 	grow := func(size int) error {
-		_, _, err := db.UpdateFlag(ctx, env.ID, actor, "big-0", "flag.update", func(cur FlagRecord) (FlagSpec, error) {
+		_, _, err := db.UpdateFlag(ctx, env.ID, actor, "big-0", "flag.update", func(cur admin.FlagRecord) (admin.FlagSpec, error) {
 			return bigFlag("big-0", size), nil
 		})
 		return err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/halyard-flags/halyard/services/writer/internal/admin"
 	"github.com/halyard-flags/halyard/shared/apperr"
 	"github.com/jackc/pgx/v5"
 )
@@ -13,13 +14,8 @@ import (
 // OutboxChannel is the NOTIFY channel publishers listen on. The payload is the environment id.
 const OutboxChannel = "halyard_outbox"
 
-// Actor is who makes a change: the admin token's name and id (0 for the bootstrap token).
-type Actor struct {
-	Name    string
-	TokenID int64
-}
-
-func (a Actor) tokenID() *int64 {
+// tokenIDOf is the actor's token id as stored: NULL for the bootstrap token.
+func tokenIDOf(a admin.Actor) *int64 {
 	if a.TokenID == 0 {
 		return nil
 	}
@@ -61,7 +57,7 @@ const recordAtSQL = `WITH v AS (SELECT $8::bigint AS version),
 // every committing transaction that notified on one global lock held through the commit's WAL flush, which
 // would serialize the commits of all environments. An error in the first statement skips the COMMIT
 // and leaves the transaction failed, for the caller to roll back. The caller must not use tx afterwards.
-func recordAndCommit(ctx context.Context, tx pgx.Tx, envID int64, actor Actor, changes []change) (version int64, err error) {
+func recordAndCommit(ctx context.Context, tx pgx.Tx, envID int64, actor admin.Actor, changes []change) (version int64, err error) {
 	args, err := recordArgs(envID, actor, changes)
 	if err != nil {
 		return 0, err
@@ -76,7 +72,7 @@ func recordAndCommit(ctx context.Context, tx pgx.Tx, envID int64, actor Actor, c
 		}
 	}()
 	if err := br.QueryRow().Scan(&version); errors.Is(err, pgx.ErrNoRows) {
-		return 0, envNotFound(envID)
+		return 0, admin.EnvironmentNotFound(envID)
 	} else if err != nil {
 		return 0, err
 	}
@@ -92,7 +88,7 @@ func recordAndCommit(ctx context.Context, tx pgx.Tx, envID int64, actor Actor, c
 
 // recordChangeAt writes the audit rows and the outbox row of a version the caller already set (a new
 // environment's first), in the caller's transaction.
-func recordChangeAt(ctx context.Context, tx pgx.Tx, envID, version int64, actor Actor, changes ...change) error {
+func recordChangeAt(ctx context.Context, tx pgx.Tx, envID, version int64, actor admin.Actor, changes ...change) error {
 	args, err := recordArgs(envID, actor, changes)
 	if err != nil {
 		return err
@@ -101,7 +97,7 @@ func recordChangeAt(ctx context.Context, tx pgx.Tx, envID, version int64, actor 
 	return err
 }
 
-func recordArgs(envID int64, actor Actor, changes []change) ([]any, error) {
+func recordArgs(envID int64, actor admin.Actor, changes []change) ([]any, error) {
 	n := len(changes)
 	actions, resources := make([]string, n), make([]string, n)
 	befores, afters := make([]*string, n), make([]*string, n)
@@ -115,7 +111,7 @@ func recordArgs(envID int64, actor Actor, changes []change) ([]any, error) {
 			return nil, err
 		}
 	}
-	return []any{envID, actor.Name, actor.tokenID(), actions, resources, befores, afters}, nil
+	return []any{envID, actor.Name, tokenIDOf(actor), actions, resources, befores, afters}, nil
 }
 
 // jsonText is v as JSON text, nil for a nil v (SQL NULL, as pgx would send it).
@@ -132,8 +128,8 @@ func jsonText(v any) (*string, error) {
 }
 
 // audit writes one audit row; envID and version are nil for changes outside environments (projects, tokens).
-func audit(ctx context.Context, tx pgx.Tx, envID, version *int64, actor Actor, c change) error {
+func audit(ctx context.Context, tx pgx.Tx, envID, version *int64, actor admin.Actor, c change) error {
 	_, err := tx.Exec(ctx, `INSERT INTO audit_log (environment_id, environment_version, actor, actor_token_id, action, resource, before, after)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, envID, version, actor.Name, actor.tokenID(), c.action, c.resource, c.before, c.after)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, envID, version, actor.Name, tokenIDOf(actor), c.action, c.resource, c.before, c.after)
 	return err
 }

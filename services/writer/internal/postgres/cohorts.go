@@ -6,47 +6,25 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"time"
 
+	"github.com/halyard-flags/halyard/services/writer/internal/admin"
 	"github.com/halyard-flags/halyard/shared/apperr"
 	"github.com/halyard-flags/halyard/shared/flag"
 	"github.com/jackc/pgx/v5"
 )
 
-// CohortSpec is what an admin defines about a cohort. Filters (property cohorts only) is PostHog's nested
-// AND/OR tree, stored as {"properties": {...}}.
-type CohortSpec struct {
-	Name        string          `json:"name"`
-	Description string          `json:"description"`
-	IsStatic    bool            `json:"is_static"`
-	Filters     json.RawMessage `json:"filters,omitempty"`
-}
-
-// CohortRecord is a stored cohort.
-type CohortRecord struct {
-	ID            int64 `json:"id"`
-	EnvironmentID int64 `json:"environment_id"`
-	CohortSpec
-	MemberCount int64     `json:"member_count"`
-	Version     int64     `json:"version"`
-	CreatedBy   string    `json:"created_by"`
-	UpdatedBy   string    `json:"updated_by"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-}
-
 const cohortColumns = `id, environment_id, name, description, is_static, filters, version, created_by, updated_by,
 	created_at, updated_at, (SELECT count(*) FROM cohort_members m WHERE m.cohort_id = cohorts.id)`
 
-func scanCohort(row pgx.Row) (CohortRecord, error) {
-	var c CohortRecord
+func scanCohort(row pgx.Row) (admin.CohortRecord, error) {
+	var c admin.CohortRecord
 	err := row.Scan(&c.ID, &c.EnvironmentID, &c.Name, &c.Description, &c.IsStatic, &c.Filters, &c.Version,
 		&c.CreatedBy, &c.UpdatedBy, &c.CreatedAt, &c.UpdatedAt, &c.MemberCount)
 	return c, err
 }
 
 // ListCohorts returns the environment's cohorts by id.
-func (db *DB) ListCohorts(ctx context.Context, envID int64) ([]CohortRecord, error) {
+func (db *DB) ListCohorts(ctx context.Context, envID int64) ([]admin.CohortRecord, error) {
 	if _, err := db.EnvironmentVersion(ctx, envID); err != nil {
 		return nil, err
 	}
@@ -54,7 +32,7 @@ func (db *DB) ListCohorts(ctx context.Context, envID int64) ([]CohortRecord, err
 	if err != nil {
 		return nil, apperr.Wrap(err, "postgres.ListCohorts")
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (CohortRecord, error) { return scanCohort(r) })
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (admin.CohortRecord, error) { return scanCohort(r) })
 	if err != nil {
 		return nil, apperr.Wrap(err, "postgres.ListCohorts")
 	}
@@ -62,21 +40,21 @@ func (db *DB) ListCohorts(ctx context.Context, envID int64) ([]CohortRecord, err
 }
 
 // GetCohort returns one cohort.
-func (db *DB) GetCohort(ctx context.Context, envID, id int64) (CohortRecord, error) {
+func (db *DB) GetCohort(ctx context.Context, envID, id int64) (admin.CohortRecord, error) {
 	c, err := getCohort(ctx, db.Pool, envID, id, "")
 	return c, asAppErr(err, "postgres.GetCohort")
 }
 
-func getCohort(ctx context.Context, q querier, envID, id int64, suffix string) (CohortRecord, error) {
+func getCohort(ctx context.Context, q querier, envID, id int64, suffix string) (admin.CohortRecord, error) {
 	c, err := scanCohort(q.QueryRow(ctx, `SELECT `+cohortColumns+` FROM cohorts WHERE environment_id = $1 AND id = $2 `+suffix, envID, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return c, apperr.New(apperr.NotFound, "cohort_not_found", "cohort %d does not exist in environment %d", id, envID)
+		return c, admin.CohortNotFound(envID, id)
 	}
 	return c, err
 }
 
 // CreateCohort inserts a cohort with its first members (static cohorts only).
-func (db *DB) CreateCohort(ctx context.Context, envID int64, actor Actor, spec CohortSpec, members []string) (rec CohortRecord, version int64, err error) {
+func (db *DB) CreateCohort(ctx context.Context, envID int64, actor admin.Actor, spec admin.CohortSpec, members []string) (rec admin.CohortRecord, version int64, err error) {
 	version, err = db.inEnvironment(ctx, envID, actor, "postgres.CreateCohort", func(ctx context.Context, et *envTx) error {
 		id, err := insertCohort(ctx, et.tx, envID, actor, spec)
 		if err != nil {
@@ -97,7 +75,7 @@ func (db *DB) CreateCohort(ctx context.Context, envID int64, actor Actor, spec C
 	return rec, version, err
 }
 
-func insertCohort(ctx context.Context, tx pgx.Tx, envID int64, actor Actor, spec CohortSpec) (int64, error) {
+func insertCohort(ctx context.Context, tx pgx.Tx, envID int64, actor admin.Actor, spec admin.CohortSpec) (int64, error) {
 	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO cohorts (environment_id, name, description, is_static, filters, created_by, updated_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`, envID, spec.Name, spec.Description, spec.IsStatic,
@@ -116,7 +94,7 @@ func nullJSON(b json.RawMessage) any {
 }
 
 // UpdateCohort lets edit compute the cohort's new definition from the current one and stores it.
-func (db *DB) UpdateCohort(ctx context.Context, envID int64, actor Actor, id int64, edit func(CohortRecord) (CohortSpec, error)) (rec CohortRecord, version int64, err error) {
+func (db *DB) UpdateCohort(ctx context.Context, envID int64, actor admin.Actor, id int64, edit func(admin.CohortRecord) (admin.CohortSpec, error)) (rec admin.CohortRecord, version int64, err error) {
 	version, err = db.inEnvironment(ctx, envID, actor, "postgres.UpdateCohort", func(ctx context.Context, et *envTx) error {
 		cur, err := getCohort(ctx, et.tx, envID, id, "FOR UPDATE")
 		if err != nil {
@@ -126,8 +104,8 @@ func (db *DB) UpdateCohort(ctx context.Context, envID int64, actor Actor, id int
 		if err != nil {
 			return err
 		}
-		if next.IsStatic != cur.IsStatic {
-			return apperr.New(apperr.Invalid, "validation_failed", "a cohort cannot change between static and property")
+		if err := admin.CheckCohortEdit(cur, next); err != nil {
+			return err
 		}
 		if err := updateCohortRow(ctx, et.tx, id, actor, next); err != nil {
 			return err
@@ -141,7 +119,7 @@ func (db *DB) UpdateCohort(ctx context.Context, envID int64, actor Actor, id int
 	return rec, version, err
 }
 
-func updateCohortRow(ctx context.Context, tx pgx.Tx, id int64, actor Actor, spec CohortSpec) error {
+func updateCohortRow(ctx context.Context, tx pgx.Tx, id int64, actor admin.Actor, spec admin.CohortSpec) error {
 	_, err := tx.Exec(ctx, `UPDATE cohorts SET name = $2, description = $3, filters = $4, version = version + 1,
 		updated_by = $5, updated_at = now() WHERE id = $1`, id, spec.Name, spec.Description, nullJSON(spec.Filters), actor.Name)
 	if isUniqueViolation(err) {
@@ -151,7 +129,7 @@ func updateCohortRow(ctx context.Context, tx pgx.Tx, id int64, actor Actor, spec
 }
 
 // SetMembers replaces (or appends to) a static cohort's members; it returns the cohort after the change.
-func (db *DB) SetMembers(ctx context.Context, envID int64, actor Actor, id int64, members []string, replace bool, check func(CohortRecord) error) (rec CohortRecord, version int64, err error) {
+func (db *DB) SetMembers(ctx context.Context, envID int64, actor admin.Actor, id int64, members []string, replace bool, check func(admin.CohortRecord) error) (rec admin.CohortRecord, version int64, err error) {
 	version, err = db.inEnvironment(ctx, envID, actor, "postgres.SetMembers", func(ctx context.Context, et *envTx) error {
 		cur, err := getCohort(ctx, et.tx, envID, id, "FOR UPDATE")
 		if err != nil {
@@ -229,43 +207,23 @@ func dedupe(in []string) []string {
 	return out[:n]
 }
 
-// MaxMemberBytes bounds the static cohort members of one environment, as they weigh in its snapshot (the id
-// plus msgpack's string header). Snapshots travel as one NATS message (8 MiB in Halyard's NATS config) until
-// chunked snapshots exist; this keeps room for the flags. About 300,000 members of 20 characters fit.
-const MaxMemberBytes = 6 << 20
-
 // checkSnapshotBudget refuses a change that makes the environment's static members, or its whole snapshot,
-// too big to publish. Bulk changes (member uploads, imports, copies) check it, and so do flag creates and
-// edits that grow a flag by more than growthChecked.
+// too big to publish (admin.CheckSnapshotBudget judges the weights summed here). Bulk changes (member
+// uploads, imports, copies) check it, and so do flag creates and edits that grow a flag by more than
+// admin.GrowthChecked.
 func checkSnapshotBudget(ctx context.Context, tx pgx.Tx, envID int64) error {
-	var total int64
-	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(octet_length(m.member) + 2), 0) FROM cohort_members m
-		JOIN cohorts c ON c.id = m.cohort_id WHERE c.environment_id = $1`, envID).Scan(&total); err != nil {
+	var members, defs int64
+	if err := tx.QueryRow(ctx, `SELECT
+		(SELECT coalesce(sum(octet_length(m.member) + $2::int), 0) FROM cohort_members m
+			JOIN cohorts c ON c.id = m.cohort_id WHERE c.environment_id = $1),
+		(SELECT coalesce(sum(octet_length(key) + octet_length(name) + octet_length(description)
+			+ octet_length(filters::text) + $3::int), 0) FROM flags WHERE environment_id = $1 AND NOT deleted)
+		+ (SELECT coalesce(sum(octet_length(name) + coalesce(octet_length(filters::text), 0) + $4::int), 0) FROM cohorts WHERE environment_id = $1)`,
+		envID, admin.MemberOverheadBytes, admin.FlagOverheadBytes, admin.CohortOverheadBytes).Scan(&members, &defs); err != nil {
 		return err
 	}
-	if total > MaxMemberBytes {
-		e := apperr.New(apperr.Invalid, "cohorts_too_large", "the environment's static cohort members would take %d bytes of its snapshot; the limit is %d", total, MaxMemberBytes)
-		e.Details = []flag.Problem{{Path: "members", Message: e.Message}}
-		return e
-	}
-	var defs int64
-	if err := tx.QueryRow(ctx, `SELECT (SELECT coalesce(sum(octet_length(key) + octet_length(name) + octet_length(description)
-		+ octet_length(filters::text) + 64), 0) FROM flags WHERE environment_id = $1 AND NOT deleted)
-		+ (SELECT coalesce(sum(octet_length(name) + coalesce(octet_length(filters::text), 0) + 32), 0) FROM cohorts WHERE environment_id = $1)`,
-		envID).Scan(&defs); err != nil {
-		return err
-	}
-	if total+defs > MaxSnapshotBytes {
-		e := apperr.New(apperr.Invalid, "snapshot_too_large", "the environment's definitions would take about %d bytes; a snapshot carries at most %d", total+defs, MaxSnapshotBytes)
-		e.Details = []flag.Problem{{Path: "", Message: e.Message}}
-		return e
-	}
-	return nil
+	return admin.CheckSnapshotBudget(members, defs)
 }
-
-// MaxSnapshotBytes bounds the estimated size of an environment's snapshot (flags and cohorts as JSON, which
-// is larger than their msgpack form), under NATS's 8 MiB message limit.
-const MaxSnapshotBytes = 7 << 20
 
 // ListMembers returns up to limit members after the given one, in order.
 func (db *DB) ListMembers(ctx context.Context, envID, id int64, after string, limit int) ([]string, error) {
@@ -283,14 +241,8 @@ func (db *DB) ListMembers(ctx context.Context, envID, id int64, after string, li
 	return out, nil
 }
 
-// CohortInUse is the detail of a refused cohort deletion.
-type CohortInUse struct {
-	Flags   []string `json:"flags"`
-	Cohorts []int64  `json:"cohorts"`
-}
-
 // DeleteCohort deletes a cohort that no live flag and no other cohort uses.
-func (db *DB) DeleteCohort(ctx context.Context, envID int64, actor Actor, id int64, check func(CohortRecord) error) (int64, error) {
+func (db *DB) DeleteCohort(ctx context.Context, envID int64, actor admin.Actor, id int64, check func(admin.CohortRecord) error) (int64, error) {
 	return db.inEnvironment(ctx, envID, actor, "postgres.DeleteCohort", func(ctx context.Context, et *envTx) error {
 		cur, err := getCohort(ctx, et.tx, envID, id, "FOR UPDATE")
 		if err != nil {
@@ -303,10 +255,8 @@ func (db *DB) DeleteCohort(ctx context.Context, envID int64, actor Actor, id int
 		if err != nil {
 			return err
 		}
-		if len(use.Flags) > 0 || len(use.Cohorts) > 0 {
-			e := apperr.New(apperr.Conflict, "cohort_in_use", "cohort %d is used by flags %v and cohorts %v", id, use.Flags, use.Cohorts)
-			e.Details = use
-			return e
+		if err := use.Err(id); err != nil {
+			return err
 		}
 		if _, err := et.tx.Exec(ctx, `DELETE FROM cohorts WHERE id = $1`, id); err != nil {
 			return err
@@ -316,43 +266,16 @@ func (db *DB) DeleteCohort(ctx context.Context, envID int64, actor Actor, id int
 	})
 }
 
-func usesOfCohort(ctx context.Context, tx pgx.Tx, envID, id int64) (CohortInUse, error) {
-	use := CohortInUse{Flags: []string{}, Cohorts: []int64{}}
+func usesOfCohort(ctx context.Context, tx pgx.Tx, envID, id int64) (admin.CohortInUse, error) {
 	flags, err := readFlags(ctx, tx, envID)
 	if err != nil {
-		return use, err
-	}
-	for i := range flags {
-		found := false
-		eachFlagProperty(&flags[i], func(p *flag.Property) {
-			if cid, ok := flag.CohortID(p.Value); ok && p.Type == "cohort" && cid == id {
-				found = true
-			}
-		})
-		if found {
-			use.Flags = append(use.Flags, flags[i].Key)
-		}
+		return admin.CohortInUse{}, err
 	}
 	cohorts, err := readCohortDefinitions(ctx, tx, envID)
 	if err != nil {
-		return use, err
+		return admin.CohortInUse{}, err
 	}
-	for i := range cohorts {
-		tree, err := cohorts[i].PropertyTree()
-		if err != nil || tree == nil || cohorts[i].ID == id {
-			continue
-		}
-		found := false
-		eachTreeProperty(tree, func(p *flag.Property) {
-			if cid, ok := flag.CohortID(p.Value); ok && p.Type == "cohort" && cid == id {
-				found = true
-			}
-		})
-		if found {
-			use.Cohorts = append(use.Cohorts, cohorts[i].ID)
-		}
-	}
-	return use, nil
+	return admin.CohortUses(flags, cohorts, id), nil
 }
 
 // readCohortDefinitions reads the environment's cohorts without their members (what validation needs).

@@ -1,6 +1,7 @@
 // Package postgres is the writer's PostgreSQL adapter: a pgx pool, schema migrations, and every query the
-// admin API and the outbox publisher run. Each mutation commits its row change, the environment's version bump,
-// an audit row and an outbox row in one transaction.
+// admin API and the outbox publisher run. It stores and loads package admin's types and leaves the rules about
+// them to admin. Each mutation commits its row change, the environment's version bump, an audit row and an
+// outbox row in one transaction.
 package postgres
 
 import (

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/halyard-flags/halyard/services/writer/internal/admin"
 	"github.com/halyard-flags/halyard/shared/apperr"
 	"github.com/jackc/pgx/v5"
 )
@@ -20,8 +21,8 @@ const optimisticAttempts = 3
 
 // updateFlagOptimistic tries the one-statement edit. done is false when the edit must take the locked path
 // instead: the new definition references a flag or a cohort, or the flag kept changing under it.
-func (db *DB) updateFlagOptimistic(ctx context.Context, envID int64, actor Actor, key, action string,
-	edit func(cur FlagRecord) (FlagSpec, error)) (rec FlagRecord, version int64, done bool, err error) {
+func (db *DB) updateFlagOptimistic(ctx context.Context, envID int64, actor admin.Actor, key, action string,
+	edit func(cur admin.FlagRecord) (admin.FlagSpec, error)) (rec admin.FlagRecord, version int64, done bool, err error) {
 	for range optimisticAttempts {
 		cur, err := getFlag(ctx, db.Pool, envID, key, "")
 		if err != nil {
@@ -32,10 +33,10 @@ func (db *DB) updateFlagOptimistic(ctx context.Context, envID int64, actor Actor
 			return rec, 0, true, err
 		}
 		next.ID, next.Key = cur.ID, cur.Key
-		if hasReferences(&next.Flag) || grows(&cur.Flag, &next.Flag) {
+		if admin.HasReferences(&next.Flag) || admin.Grows(&cur.Flag, &next.Flag) {
 			return rec, 0, false, nil // the locked path validates references and the snapshot budget
 		}
-		if err := refuseNew(ownProblems(&cur.Flag), ownProblems(&next.Flag)); err != nil {
+		if err := admin.RefuseNew(admin.OwnProblems(&cur.Flag), admin.OwnProblems(&next.Flag)); err != nil {
 			return rec, 0, true, err
 		}
 		rec, version, err = db.updateFlagIfVersion(ctx, envID, actor, cur, next, action)
@@ -54,10 +55,10 @@ func (db *DB) updateFlagOptimistic(ctx context.Context, envID int64, actor Actor
 // updateFlagIfVersion stores next if the flag is still at cur's version, with its audit and outbox rows
 // and the version bump, committed with the other edits of the environment waiting at the same time
 // (groupcommit.go); pgx.ErrNoRows when the flag moved.
-func (db *DB) updateFlagIfVersion(ctx context.Context, envID int64, actor Actor, cur FlagRecord, next FlagSpec, action string) (FlagRecord, int64, error) {
+func (db *DB) updateFlagIfVersion(ctx context.Context, envID int64, actor admin.Actor, cur admin.FlagRecord, next admin.FlagSpec, action string) (admin.FlagRecord, int64, error) {
 	e, err := newFlagEdit(ctx, envID, actor, cur, next, action)
 	if err != nil {
-		return FlagRecord{}, 0, err
+		return admin.FlagRecord{}, 0, err
 	}
 	return db.edits.commit(e)
 }
@@ -73,7 +74,7 @@ func (db *DB) flagOrEnvNotFound(ctx context.Context, envID int64, err error) err
 		return apperr.Wrap(xerr, "postgres.UpdateFlag")
 	}
 	if !ok {
-		return envNotFound(envID)
+		return admin.EnvironmentNotFound(envID)
 	}
 	return err
 }

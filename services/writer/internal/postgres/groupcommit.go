@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/halyard-flags/halyard/services/writer/internal/admin"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -54,16 +55,16 @@ const qualifiedFlagColumns = `flags.id, flags.environment_id, flags.key, flags.n
 type flagEdit struct {
 	ctx           context.Context
 	envID         int64
-	actor         Actor
-	cur           FlagRecord
-	next          FlagSpec
+	actor         admin.Actor
+	cur           admin.FlagRecord
+	next          admin.FlagSpec
 	action        string
 	at            time.Time // updated_at, to the microsecond PostgreSQL keeps
 	before, after string    // the audit row's texts
 	filters, tags string
 
 	done    chan struct{}
-	rec     FlagRecord
+	rec     admin.FlagRecord
 	version int64
 	err     error // pgx.ErrNoRows: the flag moved since cur was read
 }
@@ -80,7 +81,7 @@ type editQueue struct {
 func newEditQueue(db *DB) *editQueue { return &editQueue{db: db, waiting: map[int64][]*flagEdit{}} }
 
 // commit stores e's edit together with the others of its environment waiting now, and returns its result.
-func (q *editQueue) commit(e *flagEdit) (FlagRecord, int64, error) {
+func (q *editQueue) commit(e *flagEdit) (admin.FlagRecord, int64, error) {
 	e.done = make(chan struct{})
 	q.edits.Add(1)
 	q.mu.Lock()
@@ -170,15 +171,15 @@ func (db *DB) commitGroupOnce(envID int64, group []*flagEdit) error {
 	applied := make([]bool, len(group))
 	for rows.Next() {
 		var n int
-		var rec FlagRecord
+		var rec admin.FlagRecord
 		var version int64
-		if err := rows.Scan(append(append([]any{&n}, rec.columns()...), &version)...); err != nil {
+		if err := rows.Scan(append(append([]any{&n}, flagDestinations(&rec)...), &version)...); err != nil {
 			return err
 		}
 		if n < 1 || n > len(group) {
 			return fmt.Errorf("postgres.commitGroup: edit %d of %d", n, len(group))
 		}
-		rec.scanned()
+		rec.Tags = admin.TagList(rec.Tags)
 		e := group[n-1]
 		e.rec, e.version, e.err, applied[n-1] = rec, version, nil, true
 	}
@@ -201,7 +202,7 @@ func groupArgs(envID int64, group []*flagEdit) []any {
 	actors, tags, actions, resources := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	befores, afters, ats := make([]string, n), make([]string, n), make([]time.Time, n)
 	for i, e := range group {
-		ids[i], versions[i], tokens[i] = e.cur.ID, e.cur.Version, e.actor.tokenID()
+		ids[i], versions[i], tokens[i] = e.cur.ID, e.cur.Version, tokenIDOf(e.actor)
 		names[i], descriptions[i], filters[i], buckets[i] = e.next.Name, e.next.Description, e.filters, e.next.BucketingIdentifier
 		actives[i], eecs[i] = e.next.Active, e.next.EnsureExperienceContinuity
 		actors[i], tags[i], actions[i], resources[i] = e.actor.Name, e.tags, e.action, "flag/"+e.cur.Key
@@ -214,10 +215,10 @@ func groupArgs(envID int64, group []*flagEdit) []any {
 // newFlagEdit prepares the edit of cur into next: the texts of its filters, tags and audit row. The audit
 // row's "after" is the stored flag, known before it is stored: every column is either next's, cur's, or set
 // here (updated_at to the microsecond PostgreSQL keeps, version).
-func newFlagEdit(ctx context.Context, envID int64, actor Actor, cur FlagRecord, next FlagSpec, action string) (*flagEdit, error) {
+func newFlagEdit(ctx context.Context, envID int64, actor admin.Actor, cur admin.FlagRecord, next admin.FlagSpec, action string) (*flagEdit, error) {
 	e := &flagEdit{ctx: ctx, envID: envID, actor: actor, cur: cur, next: next, action: action,
 		at: time.Now().Truncate(time.Microsecond)}
-	after := FlagRecord{FlagSpec: FlagSpec{Tags: tagsOf(next.Tags)}, EnvironmentID: cur.EnvironmentID,
+	after := admin.FlagRecord{FlagSpec: admin.FlagSpec{Tags: admin.TagList(next.Tags)}, EnvironmentID: cur.EnvironmentID,
 		CreatedBy: cur.CreatedBy, UpdatedBy: actor.Name, CreatedAt: cur.CreatedAt, UpdatedAt: e.at}
 	after.ID, after.Key, after.Version = cur.ID, cur.Key, cur.Version+1
 	after.Name, after.Description, after.Filters, after.Active = next.Name, next.Description, next.Filters, next.Active

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/halyard-flags/halyard/services/writer/internal/admin"
 	"github.com/halyard-flags/halyard/shared/flag"
 )
 
@@ -28,7 +29,7 @@ func TestGroupCommitEdits(t *testing.T) {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	actor := Actor{Name: "test"}
+	actor := admin.Actor{Name: "test"}
 	p, err := db.CreateProject(ctx, actor, "group")
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +41,7 @@ func TestGroupCommitEdits(t *testing.T) {
 	keys := make([]string, 10)
 	for i := range keys {
 		keys[i] = fmt.Sprintf("g-%d", i)
-		if _, _, err := db.CreateFlag(ctx, env.ID, actor, FlagSpec{Flag: flag.Flag{Key: keys[i], Active: true}}); err != nil {
+		if _, _, err := db.CreateFlag(ctx, env.ID, actor, admin.FlagSpec{Flag: flag.Flag{Key: keys[i], Active: true}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -65,7 +66,7 @@ func TestGroupCommitEdits(t *testing.T) {
 	var wg sync.WaitGroup
 	edit := func(key, name string, pct int) {
 		defer wg.Done()
-		rec, version, err := db.UpdateFlag(ctx, env.ID, actor, key, "flag.update", func(cur FlagRecord) (FlagSpec, error) {
+		rec, version, err := db.UpdateFlag(ctx, env.ID, actor, key, "flag.update", func(cur admin.FlagRecord) (admin.FlagSpec, error) {
 			next := cur.FlagSpec
 			next.Name = name
 			next.Tags = append(append([]string{}, cur.Tags...), fmt.Sprintf("t%d", pct))
@@ -178,7 +179,7 @@ func checkAuditAndOutbox(t *testing.T, db *DB, envID, start int64, versions map[
 	}
 	// The last audit row of each flag describes the stored flag.
 	var after json.RawMessage
-	var stored FlagRecord
+	var stored admin.FlagRecord
 	if err := db.Pool.QueryRow(ctx, `SELECT after FROM audit_log WHERE environment_id = $1 AND resource = 'flag/g-0'
 		ORDER BY id DESC LIMIT 1`, envID).Scan(&after); err != nil {
 		t.Fatal(err)

@@ -6,37 +6,21 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/halyard-flags/halyard/services/writer/internal/admin"
 	"github.com/halyard-flags/halyard/shared/apperr"
 	"github.com/jackc/pgx/v5"
 )
 
-// KeyInfo describes an environment credential. Value is the SDK key itself (public); a server key's value
-// is never stored, so it is only present in the answer that created it.
-type KeyInfo struct {
-	ID        int64      `json:"id"`
-	Kind      string     `json:"kind"`
-	Value     string     `json:"value,omitempty"`
-	CreatedAt time.Time  `json:"created_at"`
-	ExpiresAt *time.Time `json:"expires_at"`
-}
-
-// EnvironmentDetail is an environment with its credentials (revoked ones excluded) and group types.
-type EnvironmentDetail struct {
-	Environment
-	Keys       []KeyInfo      `json:"keys"`
-	GroupTypes map[int]string `json:"group_types"`
-}
-
 const environmentColumns = `id, project_id, name, version, created_at`
 
-func scanEnvironment(row pgx.Row) (Environment, error) {
-	var e Environment
+func scanEnvironment(row pgx.Row) (admin.Environment, error) {
+	var e admin.Environment
 	err := row.Scan(&e.ID, &e.ProjectID, &e.Name, &e.Version, &e.CreatedAt)
 	return e, err
 }
 
 // ListEnvironments returns the project's environments.
-func (db *DB) ListEnvironments(ctx context.Context, projectID int64) ([]Environment, error) {
+func (db *DB) ListEnvironments(ctx context.Context, projectID int64) ([]admin.Environment, error) {
 	if _, err := db.GetProject(ctx, projectID); err != nil {
 		return nil, err
 	}
@@ -44,7 +28,7 @@ func (db *DB) ListEnvironments(ctx context.Context, projectID int64) ([]Environm
 	if err != nil {
 		return nil, apperr.Wrap(err, "postgres.ListEnvironments")
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Environment, error) { return scanEnvironment(r) })
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (admin.Environment, error) { return scanEnvironment(r) })
 	if err != nil {
 		return nil, apperr.Wrap(err, "postgres.ListEnvironments")
 	}
@@ -52,8 +36,8 @@ func (db *DB) ListEnvironments(ctx context.Context, projectID int64) ([]Environm
 }
 
 // GetEnvironment returns the environment with its live keys and group types.
-func (db *DB) GetEnvironment(ctx context.Context, envID int64) (EnvironmentDetail, error) {
-	var d EnvironmentDetail
+func (db *DB) GetEnvironment(ctx context.Context, envID int64) (admin.EnvironmentDetail, error) {
+	var d admin.EnvironmentDetail
 	err := db.Transact(ctx, pgx.RepeatableRead, func(tx pgx.Tx) (err error) {
 		if d.Environment, err = scanEnvironment(tx.QueryRow(ctx, `SELECT `+environmentColumns+` FROM environments WHERE id = $1`, envID)); err != nil {
 			return err
@@ -63,28 +47,23 @@ func (db *DB) GetEnvironment(ctx context.Context, envID int64) (EnvironmentDetai
 		if err != nil {
 			return err
 		}
-		if d.Keys, err = pgx.CollectRows(rows, pgx.RowToStructByPos[KeyInfo]); err != nil {
+		if d.Keys, err = pgx.CollectRows(rows, pgx.RowToStructByPos[admin.KeyInfo]); err != nil {
 			return err
 		}
 		d.GroupTypes, err = readGroupTypes(ctx, tx, envID)
 		return err
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
-		return d, envNotFound(envID)
+		return d, admin.EnvironmentNotFound(envID)
 	}
 	return d, asAppErr(err, "postgres.GetEnvironment")
 }
 
 // RotateKey creates a new key of kind ("sdk" or "server") and lets the environment's other live keys of that
 // kind expire after grace (0 revokes them now). The answer holds the new key in clear, once.
-func (db *DB) RotateKey(ctx context.Context, envID int64, actor Actor, kind string, grace time.Duration) (KeyInfo, int64, error) {
-	prefix := map[string]string{"sdk": "phc_", "server": "phs_"}[kind]
-	clear := NewKey(prefix)
-	stored := clear
-	if kind == "server" {
-		stored = HashKey(clear)
-	}
-	var k KeyInfo
+func (db *DB) RotateKey(ctx context.Context, envID int64, actor admin.Actor, kind string, grace time.Duration) (admin.KeyInfo, int64, error) {
+	clear, stored := admin.NewEnvironmentKey(kind)
+	var k admin.KeyInfo
 	version, err := db.inEnvironment(ctx, envID, actor, "postgres.RotateKey", func(ctx context.Context, et *envTx) error {
 		if _, err := et.tx.Exec(ctx, `UPDATE environment_keys SET expires_at = now() + $3::interval
 			WHERE environment_id = $1 AND kind = $2 AND (expires_at IS NULL OR expires_at > now() + $3::interval)`,
@@ -104,7 +83,7 @@ func (db *DB) RotateKey(ctx context.Context, envID int64, actor Actor, kind stri
 }
 
 // RevokeKey expires one key now.
-func (db *DB) RevokeKey(ctx context.Context, envID int64, actor Actor, keyID int64) (int64, error) {
+func (db *DB) RevokeKey(ctx context.Context, envID int64, actor admin.Actor, keyID int64) (int64, error) {
 	return db.inEnvironment(ctx, envID, actor, "postgres.RevokeKey", func(ctx context.Context, et *envTx) error {
 		tag, err := et.tx.Exec(ctx, `UPDATE environment_keys SET expires_at = now()
 			WHERE id = $1 AND environment_id = $2 AND (expires_at IS NULL OR expires_at > now())`, keyID, envID)
@@ -120,7 +99,7 @@ func (db *DB) RevokeKey(ctx context.Context, envID int64, actor Actor, keyID int
 }
 
 // SetGroupTypes replaces the environment's group type mapping.
-func (db *DB) SetGroupTypes(ctx context.Context, envID int64, actor Actor, types map[int]string) (int64, error) {
+func (db *DB) SetGroupTypes(ctx context.Context, envID int64, actor admin.Actor, types map[int]string) (int64, error) {
 	return db.inEnvironment(ctx, envID, actor, "postgres.SetGroupTypes", func(ctx context.Context, et *envTx) error {
 		before, err := readGroupTypes(ctx, et.tx, envID)
 		if err != nil {

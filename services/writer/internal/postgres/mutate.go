@@ -2,10 +2,9 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 
-	"github.com/halyard-flags/halyard/shared/apperr"
+	"github.com/halyard-flags/halyard/services/writer/internal/admin"
 	"github.com/halyard-flags/halyard/shared/flag"
 	"github.com/jackc/pgx/v5"
 )
@@ -24,7 +23,7 @@ import (
 type envTx struct {
 	tx      pgx.Tx
 	envID   int64
-	actor   Actor
+	actor   admin.Actor
 	changes []change
 }
 
@@ -36,7 +35,7 @@ func (et *envTx) record(action, resource string, before, after any) {
 // row lock, runs fn, refuses the change when it makes the environment's definitions invalid (a missing flag
 // or cohort, a dependency cycle), and records the version bump, the audit rows and one outbox row. It
 // returns the version produced.
-func (db *DB) inEnvironment(ctx context.Context, envID int64, actor Actor, op string, fn func(ctx context.Context, et *envTx) error) (int64, error) {
+func (db *DB) inEnvironment(ctx context.Context, envID int64, actor admin.Actor, op string, fn func(ctx context.Context, et *envTx) error) (int64, error) {
 	return db.change(ctx, envID, actor, op, func(et *envTx) error {
 		return lockedAndValidated(ctx, et, func() error { return fn(ctx, et) })
 	})
@@ -45,7 +44,7 @@ func (db *DB) inEnvironment(ctx context.Context, envID int64, actor Actor, op st
 // change runs fn in a transaction as one change of the environment, records it (version, audit, outbox)
 // and commits in one round trip, and once it committed tells the publishers. It returns the version
 // produced. Like Transact, it retries the whole change after a deadlock or a serialization failure.
-func (db *DB) change(ctx context.Context, envID int64, actor Actor, op string, fn func(et *envTx) error) (int64, error) {
+func (db *DB) change(ctx context.Context, envID int64, actor admin.Actor, op string, fn func(et *envTx) error) (int64, error) {
 	var version int64
 	err := retry(ctx, func() (err error) {
 		version, err = db.changeOnce(ctx, envID, actor, fn)
@@ -58,7 +57,7 @@ func (db *DB) change(ctx context.Context, envID int64, actor Actor, op string, f
 	return version, nil
 }
 
-func (db *DB) changeOnce(ctx context.Context, envID int64, actor Actor, fn func(et *envTx) error) (int64, error) {
+func (db *DB) changeOnce(ctx context.Context, envID int64, actor admin.Actor, fn func(et *envTx) error) (int64, error) {
 	conn, err := db.Pool.Acquire(ctx)
 	if err != nil {
 		return 0, err
@@ -103,7 +102,7 @@ func lockedAndValidated(ctx context.Context, et *envTx, apply func() error) erro
 // its last statement. Any other change is validated against the whole environment under the lock.
 func flagValidated(ctx context.Context, et *envTx, cur, next *flag.Flag, apply func() error) error {
 	apply = withinSnapshotBudget(ctx, et, cur, next, apply)
-	if hasReferences(next) {
+	if admin.HasReferences(next) {
 		return lockedAndValidated(ctx, et, apply)
 	}
 	if err := apply(); err != nil {
@@ -111,32 +110,15 @@ func flagValidated(ctx context.Context, et *envTx, cur, next *flag.Flag, apply f
 	}
 	var before []flag.Problem
 	if cur != nil {
-		before = ownProblems(cur)
+		before = admin.OwnProblems(cur)
 	}
-	return refuseNew(before, ownProblems(next))
-}
-
-// growthChecked is how much a flag may grow in one edit before the edit checks the environment's snapshot
-// budget. Creates always check. Smaller growth (a rollout 5 → 50, a longer name) goes unchecked, so the
-// frequent edits stay on the one-statement path; the 1 MiB between MaxSnapshotBytes and NATS's 8 MiB
-// message limit absorbs it. Chunked snapshots will make the budget unnecessary (ADR 0005).
-const growthChecked = 1 << 10
-
-// grows reports whether replacing cur by next (nil for a new flag) must check the snapshot budget.
-func grows(cur, next *flag.Flag) bool {
-	return cur == nil || definitionBytes(next)-definitionBytes(cur) > growthChecked
-}
-
-// definitionBytes approximates a flag's weight in its environment's snapshot.
-func definitionBytes(f *flag.Flag) int {
-	filters, _ := json.Marshal(f.Filters)
-	return len(f.Key) + len(f.Name) + len(f.Description) + len(filters)
+	return admin.RefuseNew(before, admin.OwnProblems(next))
 }
 
 // withinSnapshotBudget wraps apply with the snapshot budget check when the change grows the flag enough:
 // a change whose snapshot could not be published would stall its environment's outbox.
 func withinSnapshotBudget(ctx context.Context, et *envTx, cur, next *flag.Flag, apply func() error) func() error {
-	if !grows(cur, next) {
+	if !admin.Grows(cur, next) {
 		return apply
 	}
 	return func() error {
@@ -147,29 +129,13 @@ func withinSnapshotBudget(ctx context.Context, et *envTx, cur, next *flag.Flag, 
 	}
 }
 
-// hasReferences reports whether the flag depends on another flag or on a cohort anywhere in its filters.
-func hasReferences(f *flag.Flag) bool {
-	found := false
-	eachFlagProperty(f, func(p *flag.Property) { found = found || p.Type == "flag" || p.Type == "cohort" })
-	return found
-}
-
-// ownProblems is what flag.ValidateSet reports about the flag on its own.
-func ownProblems(f *flag.Flag) []flag.Problem {
-	ps := flag.Validate(f)
-	for i := range ps {
-		ps[i].Flag = f.Key
-	}
-	return ps
-}
-
 // lockEnvironment takes the environment's row lock (the one the version bump takes; NO KEY UPDATE, so
 // inserts referencing the environment are not blocked) until the transaction ends.
 func lockEnvironment(ctx context.Context, tx pgx.Tx, envID int64) error {
 	var one int
 	err := tx.QueryRow(ctx, `SELECT 1 FROM environments WHERE id = $1 FOR NO KEY UPDATE`, envID).Scan(&one)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return envNotFound(envID)
+		return admin.EnvironmentNotFound(envID)
 	}
 	return err
 }
@@ -194,36 +160,11 @@ func problemsOf(ctx context.Context, tx pgx.Tx, envID int64) ([]flag.Problem, er
 	return flag.ValidateSet(flags, cohorts), nil
 }
 
-// refuseNewProblems fails with every problem the change introduced. Problems that were there before are
-// not the change's fault (validation may have become stricter since they were stored) and do not block it.
+// refuseNewProblems fails with every problem the change introduced (admin.RefuseNew).
 func refuseNewProblems(ctx context.Context, tx pgx.Tx, envID int64, before []flag.Problem) error {
 	after, err := problemsOf(ctx, tx, envID)
 	if err != nil {
 		return err
 	}
-	return refuseNew(before, after)
-}
-
-func refuseNew(before, after []flag.Problem) error {
-	old := map[flag.Problem]bool{}
-	for _, p := range before {
-		old[p] = true
-	}
-	var fresh []flag.Problem
-	for _, p := range after {
-		if !old[p] {
-			fresh = append(fresh, p)
-		}
-	}
-	if len(fresh) == 0 {
-		return nil
-	}
-	return Invalid(fresh)
-}
-
-// Invalid is the 422 error carrying every validation problem.
-func Invalid(problems []flag.Problem) error {
-	e := apperr.New(apperr.Invalid, "validation_failed", "the definition is not valid: %s", problems[0].Error())
-	e.Details = problems
-	return e
+	return admin.RefuseNew(before, after)
 }

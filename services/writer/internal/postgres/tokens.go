@@ -6,34 +6,22 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/halyard-flags/halyard/services/writer/internal/admin"
 	"github.com/halyard-flags/halyard/shared/apperr"
 	"github.com/jackc/pgx/v5"
 )
 
-// Token is an admin token as listed: never its secret.
-type Token struct {
-	ID        int64      `json:"id"`
-	Name      string     `json:"name"`
-	Scopes    []string   `json:"scopes"`
-	CreatedBy string     `json:"created_by"`
-	CreatedAt time.Time  `json:"created_at"`
-	ExpiresAt *time.Time `json:"expires_at"`
-	RevokedAt *time.Time `json:"revoked_at,omitempty"`
-	// SecretHash is the SHA-256 hex of the token's secret part; it never leaves the writer.
-	SecretHash string `json:"-"`
-}
-
 const tokenColumns = `id, name, scopes, created_by, created_at, expires_at, revoked_at, secret_hash`
 
-func scanToken(row pgx.Row) (Token, error) {
-	var t Token
+func scanToken(row pgx.Row) (admin.Token, error) {
+	var t admin.Token
 	err := row.Scan(&t.ID, &t.Name, &t.Scopes, &t.CreatedBy, &t.CreatedAt, &t.ExpiresAt, &t.RevokedAt, &t.SecretHash)
 	return t, err
 }
 
 // CreateToken stores a token whose secret hashes to secretHash.
-func (db *DB) CreateToken(ctx context.Context, actor Actor, name string, scopes []string, expiresAt *time.Time, secretHash string) (Token, error) {
-	var t Token
+func (db *DB) CreateToken(ctx context.Context, actor admin.Actor, name string, scopes []string, expiresAt *time.Time, secretHash string) (admin.Token, error) {
+	var t admin.Token
 	err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
 		t, err = scanToken(tx.QueryRow(ctx, `INSERT INTO admin_tokens (name, secret_hash, scopes, created_by, expires_at)
 			VALUES ($1, $2, $3, $4, $5) RETURNING `+tokenColumns, name, secretHash, scopes, actor.Name, expiresAt))
@@ -49,12 +37,12 @@ func (db *DB) CreateToken(ctx context.Context, actor Actor, name string, scopes 
 }
 
 // ListTokens lists every token, revoked ones included.
-func (db *DB) ListTokens(ctx context.Context) ([]Token, error) {
+func (db *DB) ListTokens(ctx context.Context) ([]admin.Token, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT `+tokenColumns+` FROM admin_tokens ORDER BY id`)
 	if err != nil {
 		return nil, apperr.Wrap(err, "postgres.ListTokens")
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Token, error) { return scanToken(r) })
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (admin.Token, error) { return scanToken(r) })
 	if err != nil {
 		return nil, apperr.Wrap(err, "postgres.ListTokens")
 	}
@@ -62,7 +50,7 @@ func (db *DB) ListTokens(ctx context.Context) ([]Token, error) {
 }
 
 // GetToken returns one token with its secret hash, for authentication.
-func (db *DB) GetToken(ctx context.Context, id int64) (Token, error) {
+func (db *DB) GetToken(ctx context.Context, id int64) (admin.Token, error) {
 	t, err := scanToken(db.Pool.QueryRow(ctx, `SELECT `+tokenColumns+` FROM admin_tokens WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return t, apperr.New(apperr.NotFound, "token_not_found", "token %d does not exist", id)
@@ -74,7 +62,7 @@ func (db *DB) GetToken(ctx context.Context, id int64) (Token, error) {
 }
 
 // RevokeToken revokes a token now.
-func (db *DB) RevokeToken(ctx context.Context, actor Actor, id int64) error {
+func (db *DB) RevokeToken(ctx context.Context, actor admin.Actor, id int64) error {
 	err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE admin_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, id)
 		if err != nil {

@@ -1,11 +1,10 @@
-package httpapi
+package admin
 
 import (
 	"fmt"
 	"slices"
 	"strconv"
 
-	"github.com/halyard-flags/halyard/services/writer/internal/postgres"
 	"github.com/halyard-flags/halyard/shared/flag"
 )
 
@@ -15,11 +14,40 @@ import (
 //     where stored definitions carry the flag's id; older payloads carry the id;
 //   - static cohorts are left out, so flags may reference cohort ids the payload does not define.
 
+// FromPostHog turns a PostHog local-evaluation payload into an import document: deleted flags are left
+// out, dependencies name document ids, and every cohort referenced but not defined gets a placeholder.
+// A dependency on a flag the payload lacks is a 422 at its path.
+func FromPostHog(le *flag.LocalEvaluation) (*Export, error) {
+	doc := &Export{Format: ExportFormat, GroupTypes: map[string]string{}}
+	for i, n := range le.GroupTypes {
+		doc.GroupTypes[strconv.Itoa(i)] = n
+	}
+	for _, ch := range le.Cohorts {
+		doc.Cohorts = append(doc.Cohorts, ExportCohort{ID: ch.ID, CohortSpec: CohortSpec{Name: PostHogCohortName(ch.ID), Filters: ch.Filters}})
+	}
+	for _, f := range le.Flags {
+		if f.Deleted {
+			continue
+		}
+		doc.Flags = append(doc.Flags, ExportFlag{ID: f.ID, Key: f.Key, Name: f.Name, Description: f.Description,
+			Filters: f.Filters, Active: f.Active, EnsureExperienceContinuity: f.EnsureExperienceContinuity,
+			BucketingIdentifier: f.BucketingIdentifier})
+	}
+	if problems := resolveDependencyKeys(doc.Flags); len(problems) > 0 {
+		return nil, Invalid(problems...)
+	}
+	doc.Cohorts = append(doc.Cohorts, staticCohortPlaceholders(doc.Flags, doc.Cohorts)...)
+	return doc, nil
+}
+
+// PostHogCohortName names an imported PostHog cohort, which the payload leaves nameless.
+func PostHogCohortName(id int64) string { return fmt.Sprintf("posthog-cohort-%d", id) }
+
 // resolveDependencyKeys rewrites each flag-dependency key of the payload's flags to the document id of the
 // flag it names: a key of a flag in the payload first, then an id of one. The import later maps document ids
 // to the environment's. dependency_chain is not kept: the evaluator derives it again. A dependency on a flag
 // the payload does not have is a problem at its path.
-func resolveDependencyKeys(flags []postgres.ExportFlag) []flag.Problem {
+func resolveDependencyKeys(flags []ExportFlag) []flag.Problem {
 	byKey := make(map[string]int64, len(flags))
 	byID := make(map[string]bool, len(flags))
 	for _, f := range flags {
@@ -29,7 +57,7 @@ func resolveDependencyKeys(flags []postgres.ExportFlag) []flag.Problem {
 	var problems []flag.Problem
 	for i := range flags {
 		f := &flags[i]
-		eachCondition(&f.Filters, func(path string, c *flag.Condition) {
+		EachCondition(&f.Filters, func(path string, c *flag.Condition) {
 			for j := range c.Properties {
 				p := &c.Properties[j]
 				if p.Type != "flag" {
@@ -50,7 +78,7 @@ func resolveDependencyKeys(flags []postgres.ExportFlag) []flag.Problem {
 // staticCohortPlaceholders returns a placeholder for every cohort id that the payload's flags or property
 // cohorts reference but the payload does not define (PostHog leaves static cohorts out): an empty static
 // cohort named posthog-cohort-<id>, which the import creates, or finds by name and leaves as it is.
-func staticCohortPlaceholders(flags []postgres.ExportFlag, cohorts []postgres.ExportCohort) []postgres.ExportCohort {
+func staticCohortPlaceholders(flags []ExportFlag, cohorts []ExportCohort) []ExportCohort {
 	defined := map[int64]bool{}
 	for _, c := range cohorts {
 		defined[c.ID] = true
@@ -65,17 +93,13 @@ func staticCohortPlaceholders(flags []postgres.ExportFlag, cohorts []postgres.Ex
 		}
 	}
 	for i := range flags {
-		f := &flags[i]
-		eachCondition(&f.Filters, func(_ string, c *flag.Condition) {
-			for j := range c.Properties {
-				use(&c.Properties[j], f.Key)
-			}
-		})
+		f := flag.Flag{Filters: flags[i].Filters}
+		EachFlagProperty(&f, func(p *flag.Property) { use(p, flags[i].Key) })
 	}
 	for _, c := range cohorts {
 		ch := flag.Cohort{Filters: c.Filters}
 		if tree, err := ch.PropertyTree(); err == nil {
-			eachTreeFilter(tree, func(p *flag.Property) { use(p, c.Name) })
+			EachTreeProperty(tree, func(p *flag.Property) { use(p, c.Name) })
 		}
 	}
 	ids := make([]int64, 0, len(usedBy))
@@ -83,38 +107,10 @@ func staticCohortPlaceholders(flags []postgres.ExportFlag, cohorts []postgres.Ex
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	out := make([]postgres.ExportCohort, 0, len(ids))
+	out := make([]ExportCohort, 0, len(ids))
 	for _, id := range ids {
-		out = append(out, postgres.ExportCohort{ID: id, CohortSpec: postgres.CohortSpec{Name: postHogCohortName(id), IsStatic: true},
+		out = append(out, ExportCohort{ID: id, CohortSpec: CohortSpec{Name: PostHogCohortName(id), IsStatic: true},
 			Placeholder: true, UsedBy: usedBy[id]})
 	}
 	return out
-}
-
-func postHogCohortName(id int64) string { return fmt.Sprintf("posthog-cohort-%d", id) }
-
-// eachCondition calls fn with every condition of the filters and its path under "filters.".
-func eachCondition(fl *flag.Filters, fn func(path string, c *flag.Condition)) {
-	for _, list := range []struct {
-		name  string
-		conds []flag.Condition
-	}{{"groups", fl.Groups}, {"super_groups", fl.SuperGroups}, {"holdout_groups", fl.HoldoutGroups}} {
-		for i := range list.conds {
-			fn(fmt.Sprintf("%s[%d]", list.name, i), &list.conds[i])
-		}
-	}
-}
-
-// eachTreeFilter calls fn with every property of a cohort's nested AND/OR tree.
-func eachTreeFilter(g *flag.PropertyGroup, fn func(p *flag.Property)) {
-	if g == nil {
-		return
-	}
-	for i := range g.Values {
-		if g.Values[i].Group != nil {
-			eachTreeFilter(g.Values[i].Group, fn)
-		} else if g.Values[i].Filter != nil {
-			fn(g.Values[i].Filter)
-		}
-	}
 }
