@@ -54,9 +54,9 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 
 	db.Committed = pub.Committed
 
-	var ready atomic.Bool
+	var ready, schemaReady atomic.Bool
 	api := &httpapi.Server{Environments: db, Flags: db, Cohorts: db, Bulk: db, Audit: db, Tokens: db,
-		AdminToken: cfg.AdminToken, Log: log.Named("http"), Ready: &ready}
+		AdminToken: cfg.AdminToken, Log: log.Named("http"), Ready: &ready, SchemaReady: &schemaReady}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		return httpserve.Serve(gctx, cfg.Addr, api.Handler(), 10*time.Second, bound)
@@ -66,6 +66,7 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 		if err := migrate(gctx, db, log); err != nil {
 			return err
 		}
+		schemaReady.Store(true)
 		if err := startPublisher(gctx, pub, log); err != nil {
 			return err
 		}

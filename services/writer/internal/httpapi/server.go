@@ -37,7 +37,10 @@ type Server struct {
 	Tokens       TokenStore
 	AdminToken   string
 	Log          *zap.Logger
-	Ready        *atomic.Bool
+	Ready        *atomic.Bool // the writer can publish: /readyz
+	// SchemaReady, when set, is false until the database is reachable and migrated: until then every admin
+	// call answers 503 database_unavailable instead of failing on a missing table.
+	SchemaReady *atomic.Bool
 }
 
 // route is one admin API route and the scope it needs.
@@ -107,7 +110,7 @@ func (s *Server) Handler() *echo.Echo {
 		if r.upload {
 			limit = limitBody(MaxUploadBytes)
 		}
-		api.Add(r.method, r.path, func(c echo.Context) error { return r.handle(s, c) }, s.accessLog, s.authenticate, limit, requireScope(r.scope))
+		api.Add(r.method, r.path, func(c echo.Context) error { return r.handle(s, c) }, s.accessLog, s.requireSchema, s.authenticate, limit, requireScope(r.scope))
 	}
 	return e
 }
@@ -134,6 +137,19 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		return err
 	}
 }
+
+// requireSchema answers 503 while the database has not been reached and migrated since the writer started.
+func (s *Server) requireSchema(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.SchemaReady != nil && !s.SchemaReady.Load() {
+			return apperr.New(apperr.Unavailable, "database_unavailable", "the database cannot be reached yet; retry shortly")
+		}
+		return next(c)
+	}
+}
+
+// retryAfterSeconds is what a 503 asks clients to wait: the writer retries PostgreSQL every second.
+const retryAfterSeconds = "1"
 
 // limitBody refuses bodies over n bytes with 413, from the Content-Length or while reading.
 func limitBody(n int64) echo.MiddlewareFunc {
@@ -202,7 +218,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	status, body := s.errorResponse(err)
-	if status >= 500 {
+	switch {
+	case status == http.StatusServiceUnavailable:
+		c.Response().Header().Set(echo.HeaderRetryAfter, retryAfterSeconds)
+		s.Log.Warn("request refused: unavailable", zap.String("method", c.Request().Method), zap.String("path", c.Path()), zap.Error(err))
+	case status >= 500:
 		s.Log.Error("request failed", zap.String("method", c.Request().Method), zap.String("path", c.Path()), zap.Error(err))
 	}
 	if c.Request().Method == http.MethodHead {

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/halyard-flags/halyard/services/writer/internal/admin"
-	"github.com/halyard-flags/halyard/shared/apperr"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -26,11 +25,11 @@ func (db *DB) ListAudit(ctx context.Context, q admin.AuditQuery) ([]admin.AuditE
 		AND ($6::timestamptz IS NULL OR created_at < $6) AND ($7 = 0 OR id < $7)
 		ORDER BY id DESC LIMIT $8`, q.EnvironmentID, resource, q.Actor, q.ActorTokenID, since, until, q.Before, q.Limit+1)
 	if err != nil {
-		return nil, false, apperr.Wrap(err, "postgres.ListAudit")
+		return nil, false, asAppErr(err, "postgres.ListAudit")
 	}
 	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[admin.AuditEntry])
 	if err != nil {
-		return nil, false, apperr.Wrap(err, "postgres.ListAudit")
+		return nil, false, asAppErr(err, "postgres.ListAudit")
 	}
 	more := len(out) > q.Limit
 	if more {

@@ -30,11 +30,11 @@ func (db *DB) ListCohorts(ctx context.Context, envID int64) ([]admin.CohortRecor
 	}
 	rows, err := db.Pool.Query(ctx, `SELECT `+cohortColumns+` FROM cohorts WHERE environment_id = $1 ORDER BY id`, envID)
 	if err != nil {
-		return nil, apperr.Wrap(err, "postgres.ListCohorts")
+		return nil, asAppErr(err, "postgres.ListCohorts")
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (admin.CohortRecord, error) { return scanCohort(r) })
 	if err != nil {
-		return nil, apperr.Wrap(err, "postgres.ListCohorts")
+		return nil, asAppErr(err, "postgres.ListCohorts")
 	}
 	return out, nil
 }
@@ -232,11 +232,11 @@ func (db *DB) ListMembers(ctx context.Context, envID, id int64, after string, li
 	}
 	rows, err := db.Pool.Query(ctx, `SELECT member FROM cohort_members WHERE cohort_id = $1 AND member > $2 ORDER BY member LIMIT $3`, id, after, limit)
 	if err != nil {
-		return nil, apperr.Wrap(err, "postgres.ListMembers")
+		return nil, asAppErr(err, "postgres.ListMembers")
 	}
 	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return nil, apperr.Wrap(err, "postgres.ListMembers")
+		return nil, asAppErr(err, "postgres.ListMembers")
 	}
 	return out, nil
 }

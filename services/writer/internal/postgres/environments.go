@@ -21,7 +21,7 @@ func (db *DB) CreateProject(ctx context.Context, actor admin.Actor, name string)
 		return audit(ctx, tx, nil, nil, actor, change{action: "project.create", resource: fmt.Sprintf("project/%d", p.ID), after: p})
 	})
 	if err != nil {
-		return p, apperr.Wrap(err, "postgres.CreateProject")
+		return p, asAppErr(err, "postgres.CreateProject")
 	}
 	return p, nil
 }
@@ -30,11 +30,11 @@ func (db *DB) CreateProject(ctx context.Context, actor admin.Actor, name string)
 func (db *DB) ListProjects(ctx context.Context) ([]admin.Project, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT id, name, created_at FROM projects ORDER BY id`)
 	if err != nil {
-		return nil, apperr.Wrap(err, "postgres.ListProjects")
+		return nil, asAppErr(err, "postgres.ListProjects")
 	}
 	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[admin.Project])
 	if err != nil {
-		return nil, apperr.Wrap(err, "postgres.ListProjects")
+		return nil, asAppErr(err, "postgres.ListProjects")
 	}
 	return out, nil
 }
@@ -47,7 +47,7 @@ func (db *DB) GetProject(ctx context.Context, id int64) (admin.Project, error) {
 		return p, admin.ProjectNotFound(id)
 	}
 	if err != nil {
-		return p, apperr.Wrap(err, "postgres.GetProject")
+		return p, asAppErr(err, "postgres.GetProject")
 	}
 	return p, nil
 }
@@ -77,7 +77,7 @@ func (db *DB) CreateEnvironment(ctx context.Context, projectID int64, name strin
 	case isUniqueViolation(err):
 		return env, apperr.New(apperr.Conflict, "environment_exists", "project %d already has an environment named %q", projectID, name)
 	case err != nil:
-		return env, apperr.Wrap(err, "postgres.CreateEnvironment")
+		return env, asAppErr(err, "postgres.CreateEnvironment")
 	}
 	db.committed(env.ID)
 	return env, nil
@@ -91,7 +91,7 @@ func (db *DB) EnvironmentVersion(ctx context.Context, envID int64) (int64, error
 		return 0, admin.EnvironmentNotFound(envID)
 	}
 	if err != nil {
-		return 0, apperr.Wrap(err, "postgres.EnvironmentVersion")
+		return 0, asAppErr(err, "postgres.EnvironmentVersion")
 	}
 	return v, nil
 }

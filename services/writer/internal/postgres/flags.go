@@ -50,7 +50,7 @@ func (db *DB) ListFlags(ctx context.Context, envID int64, q admin.FlagQuery) (pa
 		return nil, false, 0, admin.EnvironmentNotFound(envID)
 	}
 	if err != nil {
-		return nil, false, 0, apperr.Wrap(err, "postgres.ListFlags")
+		return nil, false, 0, asAppErr(err, "postgres.ListFlags")
 	}
 	if len(page) > q.Limit {
 		page, more = page[:q.Limit], true

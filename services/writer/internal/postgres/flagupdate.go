@@ -71,7 +71,7 @@ func (db *DB) flagOrEnvNotFound(ctx context.Context, envID int64, err error) err
 	}
 	var ok bool
 	if xerr := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM environments WHERE id = $1)`, envID).Scan(&ok); xerr != nil {
-		return apperr.Wrap(xerr, "postgres.UpdateFlag")
+		return asAppErr(xerr, "postgres.UpdateFlag")
 	}
 	if !ok {
 		return admin.EnvironmentNotFound(envID)

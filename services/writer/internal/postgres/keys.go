@@ -26,11 +26,11 @@ func (db *DB) ListEnvironments(ctx context.Context, projectID int64) ([]admin.En
 	}
 	rows, err := db.Pool.Query(ctx, `SELECT `+environmentColumns+` FROM environments WHERE project_id = $1 ORDER BY id`, projectID)
 	if err != nil {
-		return nil, apperr.Wrap(err, "postgres.ListEnvironments")
+		return nil, asAppErr(err, "postgres.ListEnvironments")
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (admin.Environment, error) { return scanEnvironment(r) })
 	if err != nil {
-		return nil, apperr.Wrap(err, "postgres.ListEnvironments")
+		return nil, asAppErr(err, "postgres.ListEnvironments")
 	}
 	return out, nil
 }

@@ -31,7 +31,7 @@ func (db *DB) CreateToken(ctx context.Context, actor admin.Actor, name string, s
 		return audit(ctx, tx, nil, nil, actor, change{action: "token.create", resource: fmt.Sprintf("token/%d", t.ID), after: t})
 	})
 	if err != nil {
-		return t, apperr.Wrap(err, "postgres.CreateToken")
+		return t, asAppErr(err, "postgres.CreateToken")
 	}
 	return t, nil
 }
@@ -40,11 +40,11 @@ func (db *DB) CreateToken(ctx context.Context, actor admin.Actor, name string, s
 func (db *DB) ListTokens(ctx context.Context) ([]admin.Token, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT `+tokenColumns+` FROM admin_tokens ORDER BY id`)
 	if err != nil {
-		return nil, apperr.Wrap(err, "postgres.ListTokens")
+		return nil, asAppErr(err, "postgres.ListTokens")
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (admin.Token, error) { return scanToken(r) })
 	if err != nil {
-		return nil, apperr.Wrap(err, "postgres.ListTokens")
+		return nil, asAppErr(err, "postgres.ListTokens")
 	}
 	return out, nil
 }
@@ -56,7 +56,7 @@ func (db *DB) GetToken(ctx context.Context, id int64) (admin.Token, error) {
 		return t, apperr.New(apperr.NotFound, "token_not_found", "token %d does not exist", id)
 	}
 	if err != nil {
-		return t, apperr.Wrap(err, "postgres.GetToken")
+		return t, asAppErr(err, "postgres.GetToken")
 	}
 	return t, nil
 }
