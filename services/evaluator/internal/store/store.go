@@ -11,11 +11,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/halyard-flags/halyard/services/evaluator/internal/envview"
 	"github.com/halyard-flags/halyard/shared/eval"
 	"github.com/halyard-flags/halyard/shared/wire"
 )
 
-// Env is one environment as evaluators serve it. It is immutable once stored.
+// Env is one environment as evaluators serve it. It is immutable once stored, apart from its view, which
+// is built on first use.
 type Env struct {
 	ID          int64
 	ProjectID   int64
@@ -25,18 +27,11 @@ type Env struct {
 	Engine      *eval.Engine
 	Snapshot    *wire.Snapshot // the decoded definitions, for the local-evaluation endpoint
 
-	derivedOnce sync.Once
-	derived     any
+	view envview.View
 }
 
-// Derived returns build(e), computed on first use and then kept with this Env: the HTTP API keeps its
-// pre-encoded JSON of the environment here, so it is made once per version (lazily, which keeps cold start and
-// snapshot apply as they were) and dropped with the version. build must depend only on e; the store has
-// one such slot, owned by the HTTP API.
-func (e *Env) Derived(build func(*Env) any) any {
-	e.derivedOnce.Do(func() { e.derived = build(e) })
-	return e.derived
-}
+// View is what the HTTP API derives from this version, built lazily and dropped with the version.
+func (e *Env) View() *envview.View { return &e.view }
 
 type credential struct {
 	env       *Env
