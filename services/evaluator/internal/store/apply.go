@@ -27,6 +27,7 @@ func (s *Store) Apply(snap *wire.Snapshot) bool {
 	}
 	env.AppliedAt = s.now()
 	s.swap(old, env)
+	s.feed.publish(Change{EnvironmentID: env.ID, Version: env.Version})
 	return true
 }
 

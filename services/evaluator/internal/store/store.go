@@ -1,5 +1,5 @@
 // Package store is the evaluator's in-memory state: every environment's compiled flags, found by id, SDK key
-// or server key. Readers never lock: each index is a table whose
+// or server key, and a feed of the versions it applies. Readers never lock: each index is a table whose
 // buckets are swapped atomically (table.go), and an Env is immutable once stored. Applying a snapshot
 // compiles it outside any lock and then touches only its environment's entry and keys, so it costs the same
 // in a store of ten environments as in one of fifty thousand. The request path does no I/O.
@@ -44,12 +44,14 @@ type Store struct {
 	mu    sync.Mutex // serializes writers only
 	byID  *table[int64, *Env]
 	byKey *table[string, credential] // SDK keys in clear, server keys by SHA-256 hex
+	feed  feed
 	now   func() time.Time
 }
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{byID: newTable[int64, *Env](), byKey: newTable[string, credential](), now: time.Now}
+	return &Store{byID: newTable[int64, *Env](), byKey: newTable[string, credential](),
+		feed: feed{all: map[*Subscription]struct{}{}, byEnv: map[int64]map[*Subscription]struct{}{}}, now: time.Now}
 }
 
 // BySDKKey finds the environment of a public SDK key.
