@@ -80,7 +80,7 @@ func (s *Store) ByID(id int64) (*Env, bool) {
 
 // All returns every environment (in no particular order).
 func (s *Store) All() []*Env {
-	var out []*Env
+	out := []*Env{}
 	s.byID.all(func(_ int64, e *Env) { out = append(out, e) })
 	return out
 }
