@@ -6,19 +6,13 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/halyard-flags/halyard/services/evaluator/internal/envview"
 	"github.com/halyard-flags/halyard/services/evaluator/internal/store"
 	"github.com/halyard-flags/halyard/shared/apperr"
 	"github.com/halyard-flags/halyard/shared/flag"
+	"github.com/halyard-flags/halyard/shared/wire"
 	"github.com/labstack/echo/v4"
 )
-
-// definitionsCache is one environment version's local-evaluation payload, encoded once: SDKs poll it every
-// few seconds, so the answer is a byte copy, or a 304 when their ETag is current.
-type definitionsCache struct {
-	version int64
-	body    []byte
-	etag    string
-}
 
 // localEvaluation serves PostHog's local-evaluation payload ({flags, group_type_mapping, cohorts}) for
 // GET /api/feature_flag/local_evaluation and GET /flags/definitions. It takes the environment's secret server
@@ -37,26 +31,25 @@ func (s *Server) localEvaluation(c echo.Context) error {
 	if !ok {
 		return apperr.New(apperr.Unauthorized, "invalid_server_key", "the server key is not valid")
 	}
-	d, err := s.definitionsOf(env)
-	if err != nil {
-		return apperr.Wrap(err, "local evaluation payload")
+	d := definitionsOf(env)
+	if d.Err != nil {
+		return apperr.Wrap(d.Err, "local evaluation payload")
 	}
 	h := c.Response().Header()
-	h.Set(headerETag, d.etag)
+	h.Set(headerETag, d.ETag)
 	h.Set("Cache-Control", "no-cache")
-	if etagMatches(c.Request().Header.Get("If-None-Match"), d.etag) {
+	if etagMatches(c.Request().Header.Get("If-None-Match"), d.ETag) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, d.body)
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, d.Body)
 }
 
-func (s *Server) definitionsOf(env *store.Env) (*definitionsCache, error) {
-	if v, ok := s.definitions.Load(env.ID); ok {
-		if d := v.(*definitionsCache); d.version == env.Version {
-			return d, nil
-		}
-	}
-	snap := env.Snapshot
+// definitionsOf returns env's local-evaluation payload, encoded on the first request for this version.
+func definitionsOf(env *store.Env) *envview.Definitions {
+	return env.View().Definitions.Get(func() *envview.Definitions { return buildDefinitions(env.Snapshot) })
+}
+
+func buildDefinitions(snap *wire.Snapshot) *envview.Definitions {
 	flags := make([]flag.Flag, 0, len(snap.Flags))
 	for _, f := range snap.Flags {
 		if !f.Deleted {
@@ -65,18 +58,14 @@ func (s *Server) definitionsOf(env *store.Env) (*definitionsCache, error) {
 	}
 	body, err := flag.MarshalLocalEvaluation(&flag.LocalEvaluation{Flags: flags, GroupTypes: snap.GroupTypes,
 		Cohorts: snap.Cohorts})
-	if err != nil {
-		return nil, err
+	if err == nil {
+		body, err = asPostHogServes(body, flags)
 	}
-	if body, err = asPostHogServes(body, flags); err != nil {
-		return nil, err
+	if err != nil {
+		return &envview.Definitions{Err: err}
 	}
 	sum := sha256.Sum256(body)
-	d := &definitionsCache{version: env.Version, body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
-	// A concurrent request may store the same version; either copy is right. An older version never
-	// replaces a newer one for long: the next request for the newer version stores it again.
-	s.definitions.Store(env.ID, d)
-	return d, nil
+	return &envview.Definitions{Body: body, ETag: `"` + hex.EncodeToString(sum[:12]) + `"`}
 }
 
 // etagMatches implements If-None-Match: a list of entity tags, weak or strong (weak comparison), or "*".

@@ -3,53 +3,31 @@ package httpapi
 import (
 	"encoding/json"
 
+	"github.com/halyard-flags/halyard/services/evaluator/internal/envview"
 	"github.com/halyard-flags/halyard/services/evaluator/internal/store"
 	"github.com/halyard-flags/halyard/shared/eval"
 )
 
-// envJSON is the part of the answers that depends only on the environment version, encoded once per version
-// (kept with the store.Env): each flag's key as a JSON string, its description, and each of its payloads in
-// the forms the PostHog and OFREP answers carry them. Requests then only append what the evaluation decided.
-type envJSON struct {
-	flags []flagJSON     // in the engine's key order, which is the order of EvaluateAll's results
-	byKey map[string]int // index into flags
-}
+// The parts of the answers that depend only on the environment version are encoded once per version and
+// kept with it (envview.View, in the store's Env). These names keep the encoders' vocabulary.
+type (
+	envJSON      = envview.Fragments
+	flagJSON     = envview.Flag
+	payloadJSONs = envview.Payload
+)
 
-type flagJSON struct {
-	key          string
-	id, version  int64  // the definition's, which the engine's results carry
-	quoted       []byte // the key as a JSON string
-	v2Head       []byte // /flags v2: `"key":{"key":"key","enabled":`
-	ofrepFlagID  []byte // OFREP metadata: `"flagId":id`
-	ofrepTail    []byte // OFREP metadata: `,"version":version}}`
-	description  []byte // /flags v2 metadata.description: a JSON string, or null
-	multivariate bool
-	none         payloadJSONs // no payload
-	payloads     []payloadJSONs
-}
-
-// payloadJSONs is one stored payload as the answers write it.
-type payloadJSONs struct {
-	raw     json.RawMessage // the engine's Result.Payload for it (recognized by identity)
-	posthog []byte          // payloadJSON(raw) as encoding/json writes it; nil when there is none
-	ofrep   []byte          // OFREP metadata.payload: payloadText(raw) as a JSON string; nil when ""
-	err     error           // encoding/json refused posthog's form (a payload that is not JSON)
-	// v2Tail ends the flag's /flags v2 object after its reason: metadata with the flag's id, version,
-	// description and this payload. nil when not precomputed.
-	v2Tail []byte
-}
-
+// envJSONOf returns env's fragments, encoding them on the first request for this version.
 func envJSONOf(env *store.Env) *envJSON {
-	return env.Derived(func(env *store.Env) any { return buildEnvJSON(env.Engine) }).(*envJSON)
+	return env.View().Fragments.Get(func() *envJSON { return buildEnvJSON(env.Engine) })
 }
 
 func buildEnvJSON(e *eval.Engine) *envJSON {
 	keys := e.Keys()
-	ej := &envJSON{flags: make([]flagJSON, len(keys)), byKey: make(map[string]int, len(keys))}
+	ej := &envJSON{Flags: make([]flagJSON, len(keys)), ByKey: make(map[string]int, len(keys))}
 	a := &arena{b: make([]byte, 0, arenaSize(e))}
 	for i, k := range keys {
-		ej.flags[i] = newFlagJSON(e, k, a)
-		ej.byKey[k] = i
+		ej.Flags[i] = newFlagJSON(e, k, a)
+		ej.ByKey[k] = i
 	}
 	return ej
 }
@@ -78,40 +56,40 @@ func arenaSize(e *eval.Engine) int {
 var nullJSON = []byte("null")
 
 func newFlagJSON(e *eval.Engine, key string, a *arena) flagJSON {
-	f := flagJSON{key: key, description: nullJSON}
+	f := flagJSON{Key: key, Description: nullJSON}
 	s := len(a.b)
 	a.b = appendJSONString(a.b, key)
-	f.quoted = a.since(s)
+	f.Quoted = a.since(s)
 	s = len(a.b)
-	a.b = append(append(append(append(a.b, f.quoted...), `:{"key":`...), f.quoted...), `,"enabled":`...)
-	f.v2Head = a.since(s)
+	a.b = append(append(append(append(a.b, f.Quoted...), `:{"key":`...), f.Quoted...), `,"enabled":`...)
+	f.V2Head = a.since(s)
 	def, ok := e.Flag(key)
 	if !ok {
 		return f
 	}
-	f.id, f.version = def.ID, def.Version
+	f.ID, f.Version = def.ID, def.Version
 	s = len(a.b)
-	a.b = appendInt(append(a.b, `"flagId":`...), f.id)
-	f.ofrepFlagID = a.since(s)
+	a.b = appendInt(append(a.b, `"flagId":`...), f.ID)
+	f.OFREPFlagID = a.since(s)
 	s = len(a.b)
-	a.b = append(appendInt(append(a.b, `,"version":`...), f.version), "}}"...)
-	f.ofrepTail = a.since(s)
+	a.b = append(appendInt(append(a.b, `,"version":`...), f.Version), "}}"...)
+	f.OFREPTail = a.since(s)
 	if def.Description != "" {
 		s = len(a.b)
 		a.b = appendJSONString(a.b, def.Description)
-		f.description = a.since(s)
+		f.Description = a.since(s)
 	}
-	f.multivariate = def.Filters.Multivariate != nil && len(def.Filters.Multivariate.Variants) > 0
+	f.Multivariate = def.Filters.Multivariate != nil && len(def.Filters.Multivariate.Variants) > 0
 	s = len(a.b)
-	a.b = appendV2Tail(a.b, f.id, f.version, f.description, nil)
-	f.none.v2Tail = a.since(s)
+	a.b = appendV2Tail(a.b, f.ID, f.Version, f.Description, nil)
+	f.None.V2Tail = a.since(s)
 	for _, raw := range def.Filters.Payloads {
 		if len(raw) > 0 {
 			p := newPayloadJSONs(raw)
 			s = len(a.b)
-			a.b = appendV2Tail(a.b, f.id, f.version, f.description, p.posthog)
-			p.v2Tail = a.since(s)
-			f.payloads = append(f.payloads, p)
+			a.b = appendV2Tail(a.b, f.ID, f.Version, f.Description, p.PostHog)
+			p.V2Tail = a.since(s)
+			f.Payloads = append(f.Payloads, p)
 		}
 	}
 	return f
@@ -135,40 +113,40 @@ func appendV2Tail(dst []byte, id, version int64, description, payload []byte) []
 }
 
 func newPayloadJSONs(raw json.RawMessage) payloadJSONs {
-	p := payloadJSONs{raw: raw}
+	p := payloadJSONs{Raw: raw}
 	if pj := payloadJSON(raw); pj != nil {
 		// encoding/json validates and compacts (HTML-escaping) a RawMessage; do exactly that.
-		p.posthog, p.err = json.Marshal(pj)
+		p.PostHog, p.Err = json.Marshal(pj)
 	}
 	if t := payloadText(raw); t != "" {
-		p.ofrep = appendJSONString(nil, t)
+		p.OFREP = appendJSONString(nil, t)
 	}
 	return p
 }
 
-// flag finds the encoded flag of a result. hint is where the previous result's flag was plus one: results
+// flagOf finds the encoded flag of a result. hint is where the previous result's flag was plus one: results
 // of EvaluateAll come in the same order, so the map is only consulted after a skipped (inactive) flag.
-func (ej *envJSON) flag(r *eval.Result, hint *int) *flagJSON {
-	if i := *hint; i < len(ej.flags) && ej.flags[i].key == r.Key {
+func flagOf(ej *envJSON, r *eval.Result, hint *int) *flagJSON {
+	if i := *hint; i < len(ej.Flags) && ej.Flags[i].Key == r.Key {
 		*hint = i + 1
-		return &ej.flags[i]
+		return &ej.Flags[i]
 	}
-	if i, ok := ej.byKey[r.Key]; ok {
+	if i, ok := ej.ByKey[r.Key]; ok {
 		*hint = i + 1
-		return &ej.flags[i]
+		return &ej.Flags[i]
 	}
-	f := flagJSON{key: r.Key, quoted: appendJSONString(nil, r.Key), description: nullJSON}
-	f.v2Head = append(append(append(append([]byte(nil), f.quoted...), `:{"key":`...), f.quoted...), `,"enabled":`...)
+	f := flagJSON{Key: r.Key, Quoted: appendJSONString(nil, r.Key), Description: nullJSON}
+	f.V2Head = append(append(append(append([]byte(nil), f.Quoted...), `:{"key":`...), f.Quoted...), `,"enabled":`...)
 	return &f
 }
 
-// payload is the encoded form of r's payload: precomputed when it is one of the flag's stored payloads.
-func (f *flagJSON) payload(raw json.RawMessage) *payloadJSONs {
+// payloadOf is the encoded form of r's payload: precomputed when it is one of the flag's stored payloads.
+func payloadOf(f *flagJSON, raw json.RawMessage) *payloadJSONs {
 	if len(raw) == 0 {
-		return &f.none
+		return &f.None
 	}
-	for i := range f.payloads {
-		if p := &f.payloads[i]; len(p.raw) == len(raw) && &p.raw[0] == &raw[0] {
+	for i := range f.Payloads {
+		if p := &f.Payloads[i]; len(p.Raw) == len(raw) && &p.Raw[0] == &raw[0] {
 			return p
 		}
 	}

@@ -115,13 +115,13 @@ func appendDetails(dst []byte, ej *envJSON, results []eval.Result) ([]byte, erro
 	hint := 0
 	for i := range results {
 		r := &results[i]
-		f := ej.flag(r, &hint)
-		p := f.payload(r.Payload)
-		if p.err != nil {
-			return dst, p.err
+		f := flagOf(ej, r, &hint)
+		p := payloadOf(f, r.Payload)
+		if p.Err != nil {
+			return dst, p.Err
 		}
 		dst = appendComma(dst, i)
-		dst = append(dst, f.v2Head...)
+		dst = append(dst, f.V2Head...)
 		dst = appendBool(dst, r.Enabled)
 		dst = append(dst, `,"variant":`...)
 		dst = appendVariant(dst, r.Variant)
@@ -140,10 +140,10 @@ func appendDetails(dst []byte, ej *envJSON, results []eval.Result) ([]byte, erro
 			dst = append(dst, `,"description":`...)
 			dst = appendJSONString(dst, r.Reason.Description)
 		}
-		if p.v2Tail != nil && r.FlagID == f.id && r.Version == f.version {
-			dst = append(dst, p.v2Tail...)
+		if p.V2Tail != nil && r.FlagID == f.ID && r.Version == f.Version {
+			dst = append(dst, p.V2Tail...)
 		} else {
-			dst = appendV2Tail(dst, r.FlagID, r.Version, f.description, p.posthog)
+			dst = appendV2Tail(dst, r.FlagID, r.Version, f.Description, p.PostHog)
 		}
 	}
 	return append(dst, '}'), nil
@@ -191,18 +191,18 @@ func appendValuesAndPayloads(dst []byte, ej *envJSON, results []eval.Result) ([]
 	hint, n := 0, 0
 	for i := range results {
 		r := &results[i]
-		f := ej.flag(r, &hint)
-		p := f.payload(r.Payload)
-		if p.err != nil {
-			return dst, p.err
+		f := flagOf(ej, r, &hint)
+		p := payloadOf(f, r.Payload)
+		if p.Err != nil {
+			return dst, p.Err
 		}
-		if p.posthog == nil {
+		if p.PostHog == nil {
 			continue
 		}
 		dst = appendComma(dst, n)
-		dst = append(dst, f.quoted...)
+		dst = append(dst, f.Quoted...)
 		dst = append(dst, ':')
-		dst = append(dst, p.posthog...)
+		dst = append(dst, p.PostHog...)
 		n++
 	}
 	return append(dst, '}'), nil
@@ -244,9 +244,9 @@ func appendOFREP(dst []byte, ej *envJSON, r *eval.Result, hint *int) (out []byte
 		dst = appendJSONString(dst, r.Reason.Code+": "+r.Reason.Description)
 		return append(dst, `,"reason":"`+ofrepError+`"}`...), true
 	}
-	f := ej.flag(r, hint)
+	f := flagOf(ej, r, hint)
 	dst = append(dst, `{"key":`...)
-	dst = append(dst, f.quoted...)
+	dst = append(dst, f.Quoted...)
 	dst = append(dst, `,"value":`...)
 	if r.Variant != "" {
 		dst = appendJSONString(dst, r.Variant)
@@ -260,7 +260,7 @@ func appendOFREP(dst []byte, ej *envJSON, r *eval.Result, hint *int) (out []byte
 	case r.Variant != "":
 		dst = append(dst, `,"variant":`...)
 		dst = appendJSONString(dst, r.Variant)
-	case !f.multivariate:
+	case !f.Multivariate:
 		dst = append(dst, `,"variant":"`...)
 		dst = appendBool(dst, r.Enabled)
 		dst = append(dst, '"')
@@ -272,20 +272,20 @@ func appendOFREP(dst []byte, ej *envJSON, r *eval.Result, hint *int) (out []byte
 		dst = appendIndex(dst, r.Reason.ConditionIndex)
 		dst = append(dst, ',')
 	}
-	if f.ofrepFlagID != nil && r.FlagID == f.id {
-		dst = append(dst, f.ofrepFlagID...)
+	if f.OFREPFlagID != nil && r.FlagID == f.ID {
+		dst = append(dst, f.OFREPFlagID...)
 	} else {
 		dst = append(dst, `"flagId":`...)
 		dst = appendInt(dst, r.FlagID)
 	}
-	if p := f.payload(r.Payload); p.ofrep != nil {
+	if p := payloadOf(f, r.Payload); p.OFREP != nil {
 		dst = append(dst, `,"payload":`...)
-		dst = append(dst, p.ofrep...)
+		dst = append(dst, p.OFREP...)
 	}
 	dst = append(dst, `,"reasonCode":`...)
 	dst = appendReasonCode(dst, r.Reason.Code)
-	if f.ofrepTail != nil && r.Version == f.version {
-		return append(dst, f.ofrepTail...), false
+	if f.OFREPTail != nil && r.Version == f.Version {
+		return append(dst, f.OFREPTail...), false
 	}
 	dst = append(dst, `,"version":`...)
 	dst = appendInt(dst, r.Version)

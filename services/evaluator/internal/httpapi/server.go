@@ -16,7 +16,6 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -42,8 +41,6 @@ type Server struct {
 	Ready   *atomic.Bool // set once the initial catch-up from JetStream is done
 	Log     *zap.Logger
 	Limiter Limiter // nil = no rate limit
-
-	definitions sync.Map // environment id -> *definitionsCache
 }
 
 // Handler returns the echo instance serving every route.

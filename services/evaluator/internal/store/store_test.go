@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/halyard-flags/halyard/shared/flag"
 	"github.com/halyard-flags/halyard/shared/wire"
 )
@@ -23,67 +24,74 @@ func sha(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+func sdk(v string) wire.Key    { return wire.Key{Kind: wire.KindSDK, Value: v} }
+func server(v string) wire.Key { return wire.Key{Kind: wire.KindServer, Value: sha(v)} }
+
 func TestApplyKeepsOnlyNewerVersions(t *testing.T) {
-	s := New()
-	keys := []wire.Key{{Kind: wire.KindSDK, Value: "phc_a"}}
-	if !s.Apply(snapshot(1, 2, keys, "a", "b")) {
-		t.Fatal("first snapshot not applied")
+	type apply struct {
+		env, version int64
+		flags        []string
+		want         bool
 	}
-	if s.Apply(snapshot(1, 1, keys, "old")) {
-		t.Error("an older version was applied")
+	tests := []struct {
+		name    string
+		applies []apply
+		want    map[int64][2]int64 // environment → {version, number of flags}
+	}{
+		{"first version", []apply{{1, 2, []string{"a", "b"}, true}}, map[int64][2]int64{1: {2, 2}}},
+		{"older refused", []apply{{1, 2, []string{"a", "b"}, true}, {1, 1, []string{"old"}, false}}, map[int64][2]int64{1: {2, 2}}},
+		{"equal refused", []apply{{1, 2, []string{"a", "b"}, true}, {1, 2, []string{"same"}, false}}, map[int64][2]int64{1: {2, 2}}},
+		{"newer applied", []apply{{1, 2, []string{"a", "b"}, true}, {1, 3, []string{"c"}, true}}, map[int64][2]int64{1: {3, 1}}},
+		{"versions skipped", []apply{{1, 1, nil, true}, {1, 7, []string{"a"}, true}, {1, 5, nil, false}}, map[int64][2]int64{1: {7, 1}}},
+		{"environments independent", []apply{{1, 5, []string{"a"}, true}, {2, 1, []string{"b", "c"}, true}, {2, 2, nil, true}, {1, 4, nil, false}},
+			map[int64][2]int64{1: {5, 1}, 2: {2, 0}}},
 	}
-	if s.Apply(snapshot(1, 2, keys, "same")) {
-		t.Error("the same version was applied twice")
-	}
-	env, ok := s.BySDKKey("phc_a")
-	if !ok || env.Version != 2 || env.Engine.Len() != 2 {
-		t.Fatalf("BySDKKey = %+v, %v; want version 2 with 2 flags", env, ok)
-	}
-	if !s.Apply(snapshot(1, 3, keys, "c")) {
-		t.Fatal("newer version not applied")
-	}
-	if env, _ := s.BySDKKey("phc_a"); env.Version != 3 || env.Engine.Len() != 1 {
-		t.Errorf("after v3: version %d with %d flags", env.Version, env.Engine.Len())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := New()
+			for i, a := range tt.applies {
+				if got := s.Apply(snapshot(a.env, a.version, nil, a.flags...)); got != a.want {
+					t.Errorf("apply %d (env %d v%d) = %v, want %v", i, a.env, a.version, got, a.want)
+				}
+			}
+			got := map[int64][2]int64{}
+			for _, e := range s.All() {
+				got[e.ID] = [2]int64{e.Version, int64(e.Engine.Len())}
+				if byID, ok := s.ByID(e.ID); !ok || byID != e {
+					t.Errorf("ByID(%d) = %p, %v; All has %p", e.ID, byID, ok, e)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("store mismatch (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
-func TestKeysFollowTheSnapshot(t *testing.T) {
+func TestApplyFillsEnv(t *testing.T) {
 	s := New()
-	now := time.UnixMilli(1_000_000)
-	s.now = func() time.Time { return now }
-	s.Apply(snapshot(1, 1, []wire.Key{{Kind: wire.KindSDK, Value: "phc_old"}, {Kind: wire.KindServer, Value: sha("phs_secret")}}))
-	s.Apply(snapshot(2, 1, []wire.Key{{Kind: wire.KindSDK, Value: "phc_other"}}))
-
-	if _, ok := s.ByServerKey("phs_secret"); !ok {
-		t.Error("server key not found by its clear value")
+	applied := time.UnixMilli(5_000)
+	s.now = func() time.Time { return applied }
+	snap := snapshot(3, 4, nil, "a")
+	snap.ProjectID, snap.PublishedAt = 9, 4_000
+	s.Apply(snap)
+	e, ok := s.ByID(3)
+	if !ok {
+		t.Fatal("environment 3 not found")
 	}
-	if _, ok := s.BySDKKey(sha("phs_secret")); ok {
-		t.Error("a server key digest worked as an SDK key")
+	got := struct {
+		ID, ProjectID, Version int64
+		PublishedAt, AppliedAt time.Time
+		Snapshot               bool
+		Flags                  int
+	}{e.ID, e.ProjectID, e.Version, e.PublishedAt, e.AppliedAt, e.Snapshot == snap, e.Engine.Len()}
+	want := got
+	want.ID, want.ProjectID, want.Version, want.PublishedAt, want.AppliedAt, want.Snapshot, want.Flags = 3, 9, 4, time.UnixMilli(4_000), applied, true, 1
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Env mismatch (-want +got):\n%s", diff)
 	}
-	if _, ok := s.ByServerKey("phc_old"); ok {
-		t.Error("an SDK key worked as a server key")
-	}
-
-	// Rotation: v2 keeps the old key until a deadline and adds a new one.
-	s.Apply(snapshot(1, 2, []wire.Key{{Kind: wire.KindSDK, Value: "phc_old", ExpiresAt: now.UnixMilli() + 1000}, {Kind: wire.KindSDK, Value: "phc_new"}}))
-	if _, ok := s.BySDKKey("phc_old"); !ok {
-		t.Error("old key refused during its grace period")
-	}
-	if _, ok := s.ByServerKey("phs_secret"); ok {
-		t.Error("a key dropped from the snapshot still works")
-	}
-	now = now.Add(2 * time.Second)
-	if _, ok := s.BySDKKey("phc_old"); ok {
-		t.Error("old key still works after its grace period")
-	}
-	if e, ok := s.BySDKKey("phc_new"); !ok || e.ID != 1 {
-		t.Error("new key not found")
-	}
-	if e, ok := s.BySDKKey("phc_other"); !ok || e.ID != 2 {
-		t.Error("another environment's key was lost when environment 1 changed")
-	}
-	if len(s.All()) != 2 {
-		t.Errorf("All() = %d environments, want 2", len(s.All()))
+	if _, ok := s.ByID(4); ok {
+		t.Error("ByID found an environment never applied")
 	}
 }
 
