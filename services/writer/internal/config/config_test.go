@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestFromEnvDefaultsAndValidate(t *testing.T) {
@@ -31,9 +33,40 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	if err == nil {
 		t.Fatal("Validate accepted a bad configuration")
 	}
-	for _, want := range []string{"DATABASE_URL", "HALYARD_ADMIN_TOKEN", "HALYARD_STREAM_REPLICAS", "HALYARD_OUTBOX_POLL", "HALYARD_LOG_FORMAT", "HALYARD_SUBJECT_PREFIX"} {
+	for _, want := range []string{"DATABASE_URL", "HALYARD_ADMIN_TOKEN", "HALYARD_STREAM_REPLICAS", "HALYARD_OUTBOX_POLL", "HALYARD_LOG_FORMAT", "HALYARD_LOG_LEVEL", "HALYARD_SUBJECT_PREFIX"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s: %v", want, err)
 		}
+	}
+}
+
+func TestLogLevel(t *testing.T) {
+	for _, tc := range []struct {
+		name, level, debug string
+		want               string
+		valid              bool
+	}{
+		{"default", "", "", "info", true},
+		{"set", "warn", "", "warn", true},
+		{"HALYARD_DEBUG alone", "", "1", "debug", true},
+		{"HALYARD_LOG_LEVEL wins", "error", "1", "error", true},
+		{"unknown", "verbose", "", "verbose", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("DATABASE_URL", "postgres://db/halyard")
+			t.Setenv("HALYARD_ADMIN_TOKEN", "0123456789abcdef")
+			t.Setenv("HALYARD_LOG_LEVEL", tc.level)
+			t.Setenv("HALYARD_DEBUG", tc.debug)
+			c, err := FromEnv()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, c.LogLevel); diff != "" {
+				t.Errorf("LogLevel mismatch (-want +got):\n%s", diff)
+			}
+			if err := c.Validate(); (err == nil) != tc.valid {
+				t.Errorf("Validate() = %v, want valid %t", err, tc.valid)
+			}
+		})
 	}
 }
