@@ -1,5 +1,6 @@
 // Package logging builds the one zap logger each Halyard process injects everywhere: JSON in production,
-// human-readable console output for local development, at the level HALYARD_LOG_LEVEL names.
+// human-readable console output for local development, at the level HALYARD_LOG_LEVEL names. It also
+// masks the secrets configuration values carry, so the effective configuration can be logged at start.
 package logging
 
 import (

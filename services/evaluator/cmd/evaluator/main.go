@@ -44,7 +44,7 @@ func run() int {
 		return 2
 	}
 	defer log.Sync() //nolint:errcheck
-	log.Info("starting evaluator", zap.Any("config", cfg))
+	log.Info("starting evaluator", zap.Any("config", cfg.Redacted()))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := app.Run(ctx, cfg, log, nil); err != nil {

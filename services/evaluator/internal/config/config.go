@@ -83,6 +83,13 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// Redacted returns the configuration with the credentials of every NATS server URL masked, for the
+// start-up log.
+func (c Config) Redacted() Config {
+	c.NATSURL = logging.RedactNATS(c.NATSURL)
+	return c
+}
+
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v

@@ -34,3 +34,23 @@ func TestLogLevel(t *testing.T) {
 		})
 	}
 }
+
+func TestRedacted(t *testing.T) {
+	for _, tc := range []struct {
+		name, nats, want string
+	}{
+		{"no credentials", "nats://127.0.0.1:4222", "nats://127.0.0.1:4222"},
+		{"user and password", "nats://halyard:s3cret@nats:4222", "nats://halyard:redacted@nats:4222"},
+		{"token", "nats://s3cret@nats:4222", "nats://redacted@nats:4222"},
+		{"every URL of a list", "nats://u:a@n1:4222, nats://n2:4222,t0ken@n3:4222", "nats://u:redacted@n1:4222,nats://n2:4222,redacted@n3:4222"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Config{NATSURL: tc.nats, Addr: ":8081", Stream: "HALYARD_SNAPSHOTS"}
+			want := c
+			want.NATSURL = tc.want
+			if diff := cmp.Diff(want, c.Redacted()); diff != "" {
+				t.Errorf("Redacted() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

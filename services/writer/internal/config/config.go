@@ -5,7 +5,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -91,15 +90,12 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Redacted returns the configuration with secrets masked, for the start-up log.
+// Redacted returns the configuration with secrets masked, for the start-up log: the admin token, the
+// database password (of a URL or a key=value DSN) and the credentials of every NATS server URL.
 func (c Config) Redacted() Config {
 	c.AdminToken = "[redacted]"
-	if u, err := url.Parse(c.DatabaseURL); err == nil && u.User != nil {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "redacted")
-		}
-		c.DatabaseURL = u.String()
-	}
+	c.DatabaseURL = logging.RedactPostgres(c.DatabaseURL)
+	c.NATSURL = logging.RedactNATS(c.NATSURL)
 	return c
 }
 

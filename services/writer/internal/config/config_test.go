@@ -70,3 +70,36 @@ func TestLogLevel(t *testing.T) {
 		})
 	}
 }
+
+func TestRedacted(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   Config
+		want Config
+	}{
+		{"no secrets but the token",
+			Config{DatabaseURL: "postgres://db/halyard", NATSURL: "nats://127.0.0.1:4222", AdminToken: "0123456789abcdef"},
+			Config{DatabaseURL: "postgres://db/halyard", NATSURL: "nats://127.0.0.1:4222", AdminToken: "[redacted]"}},
+		{"database URL password",
+			Config{DatabaseURL: "postgres://halyard:s3cret@db:5432/halyard?sslmode=require"},
+			Config{DatabaseURL: "postgres://halyard:redacted@db:5432/halyard?sslmode=require", AdminToken: "[redacted]"}},
+		{"database DSN password",
+			Config{DatabaseURL: "host=db user=halyard password='s3 cret' dbname=halyard"},
+			Config{DatabaseURL: "host=db user=halyard password=redacted dbname=halyard", AdminToken: "[redacted]"}},
+		{"NATS user and password",
+			Config{NATSURL: "nats://halyard:s3cret@nats:4222"},
+			Config{NATSURL: "nats://halyard:redacted@nats:4222", AdminToken: "[redacted]"}},
+		{"NATS token",
+			Config{NATSURL: "nats://s3cret@nats:4222"},
+			Config{NATSURL: "nats://redacted@nats:4222", AdminToken: "[redacted]"}},
+		{"every URL of a NATS list",
+			Config{NATSURL: "nats://u:a@n1:4222,nats://n2:4222,nats://t0ken@n3:4222"},
+			Config{NATSURL: "nats://u:redacted@n1:4222,nats://n2:4222,nats://redacted@n3:4222", AdminToken: "[redacted]"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, tc.in.Redacted()); diff != "" {
+				t.Errorf("Redacted() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
