@@ -32,7 +32,7 @@ func lockWork(work string) (release func(), err error) {
 	if !held {
 		b, _ := os.ReadFile(path)
 		f.Close()
-		return nil, fmt.Errorf("%w with %s (pid %s): stop it first (Ctrl-C in its terminal, or kill %[2]s)",
+		return nil, fmt.Errorf("%w with %s (pid %s): stop it first (Ctrl-C in its terminal, or kill %[3]s)",
 			errRunning, work, pidOr(b, "unknown"))
 	}
 	if err := f.Truncate(0); err == nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -61,8 +62,8 @@ func refusedWhileRunning(t *testing.T, work string, env map[string]string, evalu
 	pgVersion := filepath.Join(work, "postgres", "pgdata", "PG_VERSION")
 	ctx := context.Background()
 	err := run(ctx, &syncBuffer{}, func(k string) string { return env[k] }, "", work)
-	if !errors.Is(err, errRunning) {
-		t.Errorf("second run in the same directory: got %v, want %v", err, errRunning)
+	if !errors.Is(err, errRunning) || !strings.Contains(err.Error(), fmt.Sprintf("(pid %d)", os.Getpid())) {
+		t.Errorf("second run in the same directory: got %v, want %v naming pid %d", err, errRunning, os.Getpid())
 	}
 	if err := resetWork(ctx, &syncBuffer{}, work); !errors.Is(err, errRunning) {
 		t.Errorf("reset while running: got %v, want %v", err, errRunning)
