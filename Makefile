@@ -4,7 +4,7 @@ MODULES := shared services/writer services/evaluator infra devkit
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GO_TEST_FLAGS ?= -count=1 -timeout 15m
 
-.PHONY: build test test-go js-deps dev up down lint fmt clean
+.PHONY: build test test-go js-deps dev dev-reset up down lint fmt clean help
 
 build: ## binaries into bin/
 	go build -o bin/writer ./services/writer/cmd/writer
@@ -12,35 +12,42 @@ build: ## binaries into bin/
 
 test: test-go ## every test: unit, integration (real Postgres + in-process NATS), compose checks
 
-test-go: js-deps
+test-go: js-deps ## the Go tests of every module (what test runs)
 	@set -e; for m in $(MODULES); do echo "== go test $$m"; (cd $$m && go test $(GO_TEST_FLAGS) ./...); done
 
 # The JavaScript SDKs devkit/e2e TestJSSDKs runs (posthog-node, OpenFeature OFREP), from the committed lockfile.
-js-deps: devkit/js/node_modules/.package-lock.json
+js-deps: devkit/js/node_modules/.package-lock.json ## the JavaScript SDKs for the e2e tests (npm ci)
 
 devkit/js/node_modules/.package-lock.json: devkit/js/package-lock.json
 	@if command -v npm >/dev/null; then cd devkit/js && npm ci --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: TestJSSDKs will fail (HALYARD_SKIP_JS=1 skips it)" >&2; fi
 
-dev: ## the whole local cluster with a demo environment (Ctrl-C stops it)
+dev: ## the whole local cluster with a demo environment (Ctrl-C stops it; data and keys stay in .dev/)
 	go build -o bin/halyard-dev ./devkit/cmd/halyard-dev
 	bin/halyard-dev
+
+dev-reset: ## wipe .dev/: the local cluster's data, NATS store and demo keys (refused while make dev runs)
+	go build -o bin/halyard-dev ./devkit/cmd/halyard-dev
+	bin/halyard-dev -reset
 
 up: ## the compose cluster (needs a Docker engine)
 	docker compose up --build -d
 
-down:
+down: ## stop the compose cluster
 	docker compose down
 
 lint: ## gofmt, go vet and staticcheck (pinned)
 	@unformatted=$$(gofmt -l $(MODULES)); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	@set -e; for m in $(MODULES); do echo "== lint $$m"; (cd $$m && go vet ./... && go run $(STATICCHECK) ./...); done
 
-fmt:
+fmt: ## gofmt -s every module
 	gofmt -s -w $(MODULES)
 
-clean:
-	rm -rf bin .dev
+clean: dev-reset ## remove bin/ and .dev/ (refused while make dev runs)
+	rm -rf bin
+
+help: ## this list
+	@awk -F ':.*## ' '/^[a-z][a-z-]*:.*## / { printf "  make %-10s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 .PHONY: bench
 bench: ## benchmarks, not part of `make test`: writes docs/benchmarks.md and .json (BENCH_QUICK=1: < 2 min smoke run)

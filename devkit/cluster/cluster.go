@@ -11,7 +11,8 @@ import (
 )
 
 // Options says what to start. Zero values pick test-friendly defaults: random ports, an in-process NATS and
-// a fresh database on the local PostgreSQL service.
+// a fresh database on the local PostgreSQL service. What WorkDir holds (the NATS store, the throwaway
+// PostgreSQL's data) is reused when Start finds it there.
 type Options struct {
 	Root           string   // repository root (default: found from the working directory)
 	WorkDir        string   // binaries, NATS store, temp Postgres (required)
@@ -21,6 +22,7 @@ type Options struct {
 	AdminURL       string   // else create a fresh database on this server (default DefaultAdminURL)
 	TempPostgres   bool     // else start a throwaway initdb cluster (when neither URL is given)
 	PGPort         int      // port of the throwaway cluster
+	KeepDatabase   bool     // use the database named halyard (created when missing) and keep it at Stop
 	WriterAddr     string   // default: a free port
 	EvaluatorAddrs []string // default: two free ports
 	AdminToken     string   // default: a fixed development token
@@ -147,6 +149,11 @@ func (c *Cluster) startDatabase(ctx context.Context) error {
 	case o.AdminURL == "":
 		o.AdminURL = DefaultAdminURL
 	}
+	if o.KeepDatabase {
+		url, err := EnsureDatabase(ctx, o.AdminURL, "halyard")
+		c.DatabaseURL = url
+		return err
+	}
 	url, drop, err := FreshDatabase(ctx, o.AdminURL, "halyard")
 	if err != nil {
 		return err
@@ -172,7 +179,8 @@ func (c *Cluster) NewEvaluator(addr string) *Process {
 	}}
 }
 
-// Stop stops every process, then NATS, then drops the database or stops the throwaway PostgreSQL.
+// Stop stops every process, then NATS, then drops the fresh database it made and stops the throwaway
+// PostgreSQL.
 func (c *Cluster) Stop(ctx context.Context) error {
 	var errs []error
 	for _, ev := range c.Evaluators {

@@ -48,6 +48,30 @@ func FreshDatabase(ctx context.Context, adminURL, prefix string) (string, func(c
 	return u.String(), drop, nil
 }
 
+// EnsureDatabase creates the database name on the server at adminURL unless it exists, and returns its URL.
+func EnsureDatabase(ctx context.Context, adminURL, name string) (string, error) {
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return "", fmt.Errorf("cluster.EnsureDatabase: %w", err)
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return "", fmt.Errorf("cluster.EnsureDatabase: %w", err)
+	}
+	if !exists {
+		if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+			return "", fmt.Errorf("cluster.EnsureDatabase: %w", err)
+		}
+	}
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
 // TempPostgres is a throwaway PostgreSQL cluster made with initdb in a directory of its own.
 type TempPostgres struct {
 	Dir  string
@@ -56,27 +80,63 @@ type TempPostgres struct {
 	user string // run the server as this OS user when we are root (PostgreSQL refuses to run as root)
 }
 
-// StartTempPostgres runs initdb and starts the server on 127.0.0.1:port with trust authentication.
+// StartTempPostgres starts the server of the cluster in dir on 127.0.0.1:port with trust authentication,
+// running initdb first when dir holds no cluster yet; a server a killed run left behind in dir is stopped first.
 func StartTempPostgres(ctx context.Context, dir string, port int) (*TempPostgres, error) {
+	p, err := tempPostgres(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(filepath.Join(p.Dir, "PG_VERSION")); err != nil {
+		if out, err := p.command(ctx, "initdb", "-D", p.Dir, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8").CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("cluster: initdb: %w\n%s", err, out)
+		}
+	} else if err := p.stopStale(ctx); err != nil {
+		return nil, err
+	}
+	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -c unix_socket_directories=%s -c fsync=off", port, dir)
+	if out, err := p.command(ctx, "pg_ctl", "-D", p.Dir, "-o", opts, "-l", filepath.Join(dir, "postgres.log"), "-w", "start").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("cluster: pg_ctl start: %w\n%s", err, out)
+	}
+	p.Port = port
+	return p, nil
+}
+
+// StopStalePostgres stops the server of the cluster in dir if one runs, as after a run that was killed
+// before it could stop it.
+func StopStalePostgres(ctx context.Context, dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, "pgdata", "PG_VERSION")); err != nil {
+		return nil
+	}
+	p, err := tempPostgres(ctx, dir)
+	if err != nil {
+		return err
+	}
+	return p.stopStale(ctx)
+}
+
+// tempPostgres describes the cluster in dir, handing dir to the postgres OS user when we are root.
+func tempPostgres(ctx context.Context, dir string) (*TempPostgres, error) {
 	bin, err := postgresBinDir()
 	if err != nil {
 		return nil, err
 	}
-	p := &TempPostgres{Dir: filepath.Join(dir, "pgdata"), Port: port, bin: bin}
+	p := &TempPostgres{Dir: filepath.Join(dir, "pgdata"), bin: bin}
 	if os.Geteuid() == 0 {
 		p.user = "postgres"
 		if err := exec.CommandContext(ctx, "chown", "-R", p.user, dir).Run(); err != nil {
 			return nil, fmt.Errorf("cluster: chown %s: %w", dir, err)
 		}
 	}
-	if out, err := p.command(ctx, "initdb", "-D", p.Dir, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8").CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("cluster: initdb: %w\n%s", err, out)
-	}
-	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -c unix_socket_directories=%s -c fsync=off", port, dir)
-	if out, err := p.command(ctx, "pg_ctl", "-D", p.Dir, "-o", opts, "-l", filepath.Join(dir, "postgres.log"), "-w", "start").CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("cluster: pg_ctl start: %w\n%s", err, out)
-	}
 	return p, nil
+}
+
+// stopStale stops the server when pg_ctl status finds one running in p.Dir.
+func (p *TempPostgres) stopStale(ctx context.Context) error {
+	if p.command(ctx, "pg_ctl", "-D", p.Dir, "status").Run() != nil {
+		return nil // exit status 3 (no server running) or 4 (no data directory)
+	}
+	return p.Stop(ctx)
 }
 
 // URL is the admin URL of the cluster's postgres database.

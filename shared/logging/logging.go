@@ -1,5 +1,6 @@
 // Package logging builds the one zap logger each Halyard process injects everywhere: JSON in production,
-// human-readable console output for local development.
+// human-readable console output for local development, at the level HALYARD_LOG_LEVEL names. It also
+// masks the secrets configuration values carry, so the effective configuration can be logged at start.
 package logging
 
 import (
@@ -9,9 +10,13 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// New returns a logger writing JSON ("json") or console lines ("console") at info level, or debug when
-// debug is set.
-func New(format string, debug bool) (*zap.Logger, error) {
+// New returns a logger writing JSON ("json") or console lines ("console") at level (debug, info, warn or
+// error).
+func New(format, level string) (*zap.Logger, error) {
+	lvl, err := ParseLevel(level)
+	if err != nil {
+		return nil, fmt.Errorf("logging.New: %w", err)
+	}
 	var cfg zap.Config
 	switch format {
 	case "json":
@@ -24,9 +29,6 @@ func New(format string, debug bool) (*zap.Logger, error) {
 	default:
 		return nil, fmt.Errorf("logging.New: unknown format %q (json or console)", format)
 	}
-	cfg.Level = zap.NewAtomicLevelAt(zap.InfoLevel)
-	if debug {
-		cfg.Level = zap.NewAtomicLevelAt(zap.DebugLevel)
-	}
+	cfg.Level = zap.NewAtomicLevelAt(lvl)
 	return cfg.Build()
 }

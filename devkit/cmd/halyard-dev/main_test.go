@@ -1,115 +1,90 @@
 package main
 
 import (
-	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"os"
-	"regexp"
+	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/halyard-flags/halyard/devkit/admin"
-	"github.com/halyard-flags/halyard/devkit/cluster"
+	"github.com/google/go-cmp/cmp"
 )
 
-// syncBuffer collects the output of run while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestDevCluster runs `make dev`'s program the way the README says, with its own throwaway PostgreSQL made
-// by initdb, checks that the printed SDK key answers the demo flags and a printed change propagates, then
-// stops it as Ctrl-C would.
+// by initdb: the printed commands answer and show the printed change; a second run (and a reset) is refused
+// while the first runs, deleting nothing; after Ctrl-C a new run finds the same demo environment, keys and
+// flag states.
 func TestDevCluster(t *testing.T) {
-	root, err := cluster.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	work, err := os.MkdirTemp("", "halyard-dev-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(work)
-	if err := os.Chmod(work, 0o755); err != nil { // the postgres user must reach its data directory
-		t.Fatal(err)
-	}
-	addrs := make([]string, 3)
-	for i := range addrs {
-		addrs[i], _ = cluster.FreeAddr()
-	}
+	work := workDir(t)
+	addrs := freeAddrs(t, 3)
 	env := map[string]string{"WRITER_ADDR": addrs[0], "EVALUATOR_ADDRS": addrs[1] + " " + addrs[2]}
-	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, out, func(k string) string { return env[k] }, root, work) }()
 
-	deadline := time.Now().Add(3 * time.Minute)
-	for !strings.Contains(out.String(), "Halyard is running") {
-		select {
-		case err := <-done:
-			t.Fatalf("run ended before the cluster was up: %v\n%s", err, out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			cancel()
-			t.Fatalf("no welcome after 3 minutes:\n%s", out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
+	first := startRun(t, work, env)
+	welcome := first.waitWelcome(t)
+	key := sdkKey(t, welcome)
+	checkDemoFlags(t, key, addrs[1:])
+	if !strings.Contains(welcome, "curl -s -X PATCH http://"+addrs[0]) {
+		t.Errorf("the printed PATCH line does not name the writer:\n%s", welcome)
 	}
-	key := regexp.MustCompile(`SDK key: (phc_\w+)`).FindStringSubmatch(out.String())
-	if key == nil {
-		t.Fatalf("no SDK key printed:\n%s", out.String())
-	}
-	hc := &http.Client{Timeout: 5 * time.Second}
-	for _, ev := range addrs[1:] {
-		r, _, err := admin.Flags(ctx, hc, "http://"+ev, key[1], "user-42", map[string]any{"email": "ada@example.com"})
-		if err != nil {
-			t.Fatalf("evaluator %s: %v", ev, err)
-		}
-		if len(r.Flags) != len(demoFlags) || !r.Flags["beta-banner"].Enabled {
-			t.Errorf("evaluator %s answered %+v", ev, r.Flags)
-		}
-	}
-	if !strings.Contains(out.String(), "curl -s -X PATCH http://"+addrs[0]) {
-		t.Errorf("the printed PATCH line does not name the writer:\n%s", out.String())
-	}
+	runPrintedCommands(t, welcome, true)
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(time.Minute):
-		t.Fatal("run did not stop within a minute of Ctrl-C")
+	refusedWhileRunning(t, work, env, addrs[1:])
+
+	first.stop(t)
+	if !strings.Contains(first.out.String(), "writer stopped") {
+		t.Errorf("writer did not stop cleanly:\n%s", tail(first.out.String()))
 	}
-	if !strings.Contains(out.String(), "writer stopped") {
-		t.Errorf("writer did not stop cleanly:\n%s", tail(out.String()))
-	}
-	if _, err := os.Stat(work + "/postgres/postgres.log"); err != nil {
+	if _, err := os.Stat(filepath.Join(work, "postgres", "postgres.log")); err != nil {
 		t.Errorf("the throwaway PostgreSQL was not used: %v", err)
 	}
+
+	second := startRun(t, work, env)
+	welcome = second.waitWelcome(t)
+	if diff := cmp.Diff(key, sdkKey(t, welcome)); diff != "" {
+		t.Errorf("SDK key after a restart mismatch (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(welcome, "kept from the last run") {
+		t.Errorf("the restarted run does not say it kept the demo environment:\n%s", welcome)
+	}
+	runPrintedCommands(t, welcome, false) // the switch of the first run was kept
+	second.stop(t)
 }
 
-func tail(s string) string {
-	if len(s) > 3000 {
-		return s[len(s)-3000:]
+// refusedWhileRunning checks that a second run in the same work directory, a run elsewhere on the same
+// addresses, and a reset all refuse while the first run serves, and that the first run's files and service
+// survive them.
+func refusedWhileRunning(t *testing.T, work string, env map[string]string, evaluators []string) {
+	t.Helper()
+	pgVersion := filepath.Join(work, "postgres", "pgdata", "PG_VERSION")
+	ctx := context.Background()
+	err := run(ctx, &syncBuffer{}, func(k string) string { return env[k] }, "", work)
+	if !errors.Is(err, errRunning) || !strings.Contains(err.Error(), fmt.Sprintf("(pid %d)", os.Getpid())) {
+		t.Errorf("second run in the same directory: got %v, want %v naming pid %d", err, errRunning, os.Getpid())
 	}
-	return s
+	if err := resetWork(ctx, &syncBuffer{}, work); !errors.Is(err, errRunning) {
+		t.Errorf("reset while running: got %v, want %v", err, errRunning)
+	}
+	other := workDir(t)
+	err = run(ctx, &syncBuffer{}, func(k string) string { return env[k] }, "", other)
+	if err == nil || !strings.Contains(err.Error(), "already in use") {
+		t.Errorf("run on the same addresses: got %v, want them refused as in use", err)
+	}
+	if diff := cmp.Diff([]string{lockName}, dirNames(t, other)); diff != "" {
+		t.Errorf("files the refused run left in its directory mismatch (-want +got):\n%s", diff)
+	}
+	if _, err := os.Stat(pgVersion); err != nil {
+		t.Errorf("the first run's PostgreSQL data is gone: %v", err)
+	}
+	hc := &http.Client{Timeout: 5 * time.Second}
+	for _, ev := range evaluators {
+		if resp, err := hc.Get("http://" + ev + "/readyz"); err != nil || resp.StatusCode != http.StatusOK {
+			t.Errorf("evaluator %s no longer ready after the refused runs: %v", ev, err)
+		} else {
+			resp.Body.Close()
+		}
+	}
 }

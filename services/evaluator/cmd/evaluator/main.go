@@ -38,13 +38,13 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "evaluator: configuration: %v\n\n%s\n", err, config.Help)
 		return 2
 	}
-	log, err := logging.New(cfg.LogFormat, os.Getenv("HALYARD_DEBUG") != "")
+	log, err := logging.New(cfg.LogFormat, cfg.LogLevel)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
 	defer log.Sync() //nolint:errcheck
-	log.Info("starting evaluator", zap.Any("config", cfg))
+	log.Info("starting evaluator", zap.Any("config", cfg.Redacted()))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := app.Run(ctx, cfg, log, nil); err != nil {

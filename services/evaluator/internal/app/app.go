@@ -15,6 +15,7 @@ import (
 	"github.com/halyard-flags/halyard/services/evaluator/internal/ratelimit"
 	"github.com/halyard-flags/halyard/services/evaluator/internal/store"
 	"github.com/halyard-flags/halyard/shared/httpserve"
+	"github.com/halyard-flags/halyard/shared/logging"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
@@ -29,7 +30,7 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 		nats.ConnectHandler(func(*nats.Conn) { log.Info("NATS connected") }),
 		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
 			if failing() { // an attempt every 250 ms; say so every 10 s
-				log.Warn("cannot reach NATS; retrying (serving the last snapshots, if any)", zap.String("url", cfg.NATSURL), zap.Error(err))
+				log.Warn("cannot reach NATS; retrying (serving the last snapshots, if any)", zap.String("url", logging.RedactNATS(cfg.NATSURL)), zap.Error(err))
 			}
 		}),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {

@@ -9,6 +9,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/halyard-flags/halyard/shared/logging"
 )
 
 // Config is the evaluator's effective configuration.
@@ -18,6 +20,7 @@ type Config struct {
 	Stream        string // HALYARD_STREAM
 	SubjectPrefix string // HALYARD_SUBJECT_PREFIX
 	LogFormat     string // HALYARD_LOG_FORMAT
+	LogLevel      string // HALYARD_LOG_LEVEL: debug, info, warn or error (HALYARD_DEBUG: debug)
 	// RateLimit is the requests per second each SDK or server key may make to this replica (0 = no limit);
 	// RateBurst the bucket size (default: one second's worth).
 	RateLimit float64 // HALYARD_RATE_LIMIT
@@ -33,7 +36,8 @@ const Help = `Environment:
   HALYARD_LOG_FORMAT       json or console (default json)
   HALYARD_RATE_LIMIT       requests per second per SDK/server key on this replica; 0 = no limit (default 0)
   HALYARD_RATE_BURST       burst per key (default: one second of HALYARD_RATE_LIMIT)
-  HALYARD_DEBUG            set to anything for debug-level logs`
+  HALYARD_LOG_LEVEL        debug, info, warn or error (default info)
+  HALYARD_DEBUG            set to anything: debug-level logs when HALYARD_LOG_LEVEL is not set`
 
 // FromEnv reads the configuration; call Validate before use.
 func FromEnv() (Config, error) {
@@ -43,6 +47,7 @@ func FromEnv() (Config, error) {
 		Stream:        envOr("HALYARD_STREAM", "HALYARD_SNAPSHOTS"),
 		SubjectPrefix: envOr("HALYARD_SUBJECT_PREFIX", "halyard.snapshot"),
 		LogFormat:     envOr("HALYARD_LOG_FORMAT", "json"),
+		LogLevel:      logging.LevelFromEnv(os.Getenv),
 	}
 	var err error
 	if c.RateLimit, err = strconv.ParseFloat(envOr("HALYARD_RATE_LIMIT", "0"), 64); err != nil {
@@ -63,6 +68,9 @@ func (c Config) Validate() error {
 	if c.LogFormat != "json" && c.LogFormat != "console" {
 		errs = append(errs, errors.New("HALYARD_LOG_FORMAT must be json or console"))
 	}
+	if _, err := logging.ParseLevel(c.LogLevel); err != nil {
+		errs = append(errs, errors.New("HALYARD_LOG_LEVEL must be debug, info, warn or error"))
+	}
 	if strings.ContainsAny(c.SubjectPrefix, " *>") || c.SubjectPrefix == "" {
 		errs = append(errs, errors.New("HALYARD_SUBJECT_PREFIX must be a plain subject"))
 	}
@@ -73,6 +81,13 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("HALYARD_STREAM must not be empty"))
 	}
 	return errors.Join(errs...)
+}
+
+// Redacted returns the configuration with the credentials of every NATS server URL masked, for the
+// start-up log.
+func (c Config) Redacted() Config {
+	c.NATSURL = logging.RedactNATS(c.NATSURL)
+	return c
 }
 
 func envOr(name, def string) string {

@@ -40,7 +40,7 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "writer: configuration: %v\n\n%s\n", err, config.Help)
 		return 2
 	}
-	log, err := logging.New(cfg.LogFormat, os.Getenv("HALYARD_DEBUG") != "")
+	log, err := logging.New(cfg.LogFormat, cfg.LogLevel)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2

@@ -5,11 +5,12 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/halyard-flags/halyard/shared/logging"
 )
 
 // Config is the writer's effective configuration.
@@ -23,6 +24,7 @@ type Config struct {
 	StreamReplicas int           // HALYARD_STREAM_REPLICAS
 	PollInterval   time.Duration // HALYARD_OUTBOX_POLL: publisher polling fallback when NOTIFY is missed
 	LogFormat      string        // HALYARD_LOG_FORMAT: json or console
+	LogLevel       string        // HALYARD_LOG_LEVEL: debug, info, warn or error (HALYARD_DEBUG: debug)
 }
 
 // Help documents every variable, for -h.
@@ -36,7 +38,8 @@ const Help = `Environment:
   HALYARD_STREAM_REPLICAS  stream replicas, 1 or 3 for a NATS cluster (default 1)
   HALYARD_OUTBOX_POLL      outbox polling fallback interval (default 1s)
   HALYARD_LOG_FORMAT       json or console (default json)
-  HALYARD_DEBUG            set to anything for debug-level logs`
+  HALYARD_LOG_LEVEL        debug, info, warn or error (default info)
+  HALYARD_DEBUG            set to anything: debug-level logs when HALYARD_LOG_LEVEL is not set`
 
 // FromEnv reads the configuration; call Validate before use.
 func FromEnv() (Config, error) {
@@ -48,6 +51,7 @@ func FromEnv() (Config, error) {
 		Stream:        envOr("HALYARD_STREAM", "HALYARD_SNAPSHOTS"),
 		SubjectPrefix: envOr("HALYARD_SUBJECT_PREFIX", "halyard.snapshot"),
 		LogFormat:     envOr("HALYARD_LOG_FORMAT", "json"),
+		LogLevel:      logging.LevelFromEnv(os.Getenv),
 	}
 	var err error
 	if c.StreamReplicas, err = strconv.Atoi(envOr("HALYARD_STREAM_REPLICAS", "1")); err != nil {
@@ -77,21 +81,21 @@ func (c Config) Validate() error {
 	if c.LogFormat != "json" && c.LogFormat != "console" {
 		errs = append(errs, errors.New("HALYARD_LOG_FORMAT must be json or console"))
 	}
+	if _, err := logging.ParseLevel(c.LogLevel); err != nil {
+		errs = append(errs, errors.New("HALYARD_LOG_LEVEL must be debug, info, warn or error"))
+	}
 	if strings.ContainsAny(c.SubjectPrefix, " *>") || c.SubjectPrefix == "" {
 		errs = append(errs, errors.New("HALYARD_SUBJECT_PREFIX must be a plain subject"))
 	}
 	return errors.Join(errs...)
 }
 
-// Redacted returns the configuration with secrets masked, for the start-up log.
+// Redacted returns the configuration with secrets masked, for the start-up log: the admin token, the
+// database password (of a URL or a key=value DSN) and the credentials of every NATS server URL.
 func (c Config) Redacted() Config {
 	c.AdminToken = "[redacted]"
-	if u, err := url.Parse(c.DatabaseURL); err == nil && u.User != nil {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "redacted")
-		}
-		c.DatabaseURL = u.String()
-	}
+	c.DatabaseURL = logging.RedactPostgres(c.DatabaseURL)
+	c.NATSURL = logging.RedactNATS(c.NATSURL)
 	return c
 }
 

@@ -1,0 +1,56 @@
+package config
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestLogLevel(t *testing.T) {
+	for _, tc := range []struct {
+		name, level, debug string
+		want               string
+		valid              bool
+	}{
+		{"default", "", "", "info", true},
+		{"set", "warn", "", "warn", true},
+		{"HALYARD_DEBUG alone", "", "1", "debug", true},
+		{"HALYARD_LOG_LEVEL wins", "error", "1", "error", true},
+		{"unknown", "verbose", "", "verbose", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("HALYARD_LOG_LEVEL", tc.level)
+			t.Setenv("HALYARD_DEBUG", tc.debug)
+			c, err := FromEnv()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, c.LogLevel); diff != "" {
+				t.Errorf("LogLevel mismatch (-want +got):\n%s", diff)
+			}
+			if err := c.Validate(); (err == nil) != tc.valid {
+				t.Errorf("Validate() = %v, want valid %t", err, tc.valid)
+			}
+		})
+	}
+}
+
+func TestRedacted(t *testing.T) {
+	for _, tc := range []struct {
+		name, nats, want string
+	}{
+		{"no credentials", "nats://127.0.0.1:4222", "nats://127.0.0.1:4222"},
+		{"user and password", "nats://halyard:s3cret@nats:4222", "nats://halyard:redacted@nats:4222"},
+		{"token", "nats://s3cret@nats:4222", "nats://redacted@nats:4222"},
+		{"every URL of a list", "nats://u:a@n1:4222, nats://n2:4222,t0ken@n3:4222", "nats://u:redacted@n1:4222,nats://n2:4222,redacted@n3:4222"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Config{NATSURL: tc.nats, Addr: ":8081", Stream: "HALYARD_SNAPSHOTS"}
+			want := c
+			want.NATSURL = tc.want
+			if diff := cmp.Diff(want, c.Redacted()); diff != "" {
+				t.Errorf("Redacted() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
