@@ -6,9 +6,16 @@ GO_TEST_FLAGS ?= -count=1 -timeout 15m
 
 .PHONY: build test test-go js-deps dev dev-reset up down lint fmt clean help
 
-build: ## binaries into bin/
-	go build -o bin/writer ./services/writer/cmd/writer
-	go build -o bin/evaluator ./services/evaluator/cmd/evaluator
+# The version, commit and build time every binary reports (-version, GET /version, halyard_build_info).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+BUILD_TIME ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+BUILDINFO := github.com/halyard-flags/halyard/shared/buildinfo
+LDFLAGS := -X $(BUILDINFO).Version=$(VERSION) -X $(BUILDINFO).Commit=$(COMMIT) -X $(BUILDINFO).Time=$(BUILD_TIME)
+
+build: ## binaries into bin/, with the version, commit and build time set
+	go build -ldflags "$(LDFLAGS)" -o bin/writer ./services/writer/cmd/writer
+	go build -ldflags "$(LDFLAGS)" -o bin/evaluator ./services/evaluator/cmd/evaluator
 
 test: test-go ## every test: unit, integration (real Postgres + in-process NATS), compose checks
 

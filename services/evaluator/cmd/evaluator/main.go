@@ -13,6 +13,7 @@ import (
 
 	"github.com/halyard-flags/halyard/services/evaluator/internal/app"
 	"github.com/halyard-flags/halyard/services/evaluator/internal/config"
+	"github.com/halyard-flags/halyard/shared/buildinfo"
 	"github.com/halyard-flags/halyard/shared/httpserve"
 	"github.com/halyard-flags/halyard/shared/logging"
 	"go.uber.org/zap"
@@ -22,10 +23,15 @@ func main() { os.Exit(run()) }
 
 func run() int {
 	healthcheck := flag.Bool("healthcheck", false, "probe the local evaluator's /readyz and exit 0 when ready")
+	version := flag.Bool("version", false, "print the version and exit")
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: evaluator [-healthcheck]\n\n%s\n", config.Help)
+		fmt.Fprintf(os.Stderr, "usage: evaluator [-healthcheck] [-version]\n\n%s\n", config.Help)
 	}
 	flag.Parse()
+	if *version {
+		fmt.Println("evaluator", buildinfo.Get())
+		return 0
+	}
 	cfg, cfgErr := config.FromEnv()
 	if *healthcheck {
 		if err := httpserve.Healthcheck(cfg.Addr, "/readyz"); err != nil {

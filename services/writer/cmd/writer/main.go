@@ -12,6 +12,7 @@ import (
 
 	"github.com/halyard-flags/halyard/services/writer/internal/app"
 	"github.com/halyard-flags/halyard/services/writer/internal/config"
+	"github.com/halyard-flags/halyard/shared/buildinfo"
 	"github.com/halyard-flags/halyard/shared/httpserve"
 	"github.com/halyard-flags/halyard/shared/logging"
 	"go.uber.org/zap"
@@ -21,10 +22,15 @@ func main() { os.Exit(run()) }
 
 func run() int {
 	healthcheck := flag.Bool("healthcheck", false, "probe the local writer's /readyz and exit 0 when ready")
+	version := flag.Bool("version", false, "print the version and exit")
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: writer [-healthcheck]\n\n%s\n", config.Help)
+		fmt.Fprintf(os.Stderr, "usage: writer [-healthcheck] [-version]\n\n%s\n", config.Help)
 	}
 	flag.Parse()
+	if *version {
+		fmt.Println("writer", buildinfo.Get())
+		return 0
+	}
 	cfg, err := config.FromEnv()
 	if err == nil {
 		err = cfg.Validate()
