@@ -16,9 +16,10 @@ import (
 	"go.uber.org/zap"
 )
 
-// Issue 6's HTTP scenarios in process, with the environments and request bodies devkit/bench uses
-// (devkit/bench/fixtures.go): the whole echo handler (routing, CORS, decode, authenticate, evaluate,
-// encode), with a reused request and a discarding ResponseWriter so the harness itself costs little.
+// The HTTP scenarios of make bench (1 to 3, devkit/bench/targets.go) in process, with the environments and
+// request bodies devkit/bench uses (devkit/bench/fixtures.go): the whole echo handler (routing, CORS, decode,
+// authenticate, evaluate, encode), with a reused request and a discarding ResponseWriter so the harness
+// itself costs little.
 
 func targetedFlag(key string) map[string]any {
 	return map[string]any{"key": key, "filters": map[string]any{"groups": []any{
