@@ -159,6 +159,12 @@ func BenchmarkScenario2FlagsV2_50(b *testing.B) {
 	runScenario(b, benchServer(b, mixed(50)), "/flags?v=2", flagsBodies(), http.Header{"Content-Type": {"application/json"}})
 }
 
+// BenchmarkFlagsBrowserQuery_50 is scenario 2's /flags with the query posthog-js sends (more parameters
+// than server SDKs' v=2).
+func BenchmarkFlagsBrowserQuery_50(b *testing.B) {
+	runScenario(b, benchServer(b, mixed(50)), "/flags/?"+sdkQueries["posthog-js-json"], flagsBodies(), http.Header{"Content-Type": {"application/json"}})
+}
+
 func BenchmarkScenario3FlagsV2_1000(b *testing.B) {
 	runScenario(b, benchServer(b, mixed(1000)), "/flags?v=2", flagsBodies(), http.Header{"Content-Type": {"application/json"}})
 }
