@@ -1,5 +1,5 @@
 // Package bench is Halyard's benchmark harness (`make bench`): it starts a real local cluster (PostgreSQL,
-// in-process NATS, the writer and three evaluators, all built from this tree), loads each scenario of issue 6
+// in-process NATS, the writer and three evaluators, all built from this tree), loads each scenario (Specs)
 // through the admin API, drives load with wrk (closed loop) and an open-loop generator (package loadgen),
 // measures a reference ceiling in the same run, and writes docs/benchmarks.md and docs/benchmarks.json.
 package bench

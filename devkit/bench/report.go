@@ -39,7 +39,7 @@ type Machine struct {
 	LoadAvg    string `json:"loadavg_at_start"`
 }
 
-// Scenario is one numbered scenario of issue 6.
+// Scenario is what one numbered scenario (see Specs) measured.
 type Scenario struct {
 	ID      string   `json:"id"`
 	Title   string   `json:"title"`
@@ -88,7 +88,7 @@ type Metric struct {
 	Ratio *float64 `json:"vs_ceiling,omitempty"` // see Report notes: a figure scaled by the ceiling's speed
 }
 
-// Target is one line of the issue's target table, checked.
+// Target is one target of a scenario (see Specs), checked.
 type Target struct {
 	What     string `json:"what"`
 	Goal     string `json:"goal"`
@@ -143,7 +143,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p("# Benchmarks\n\n")
 	p("Written by `make bench` (`devkit/cmd/halyard-bench`); do not edit by hand. The same figures are in\n")
-	p("`docs/benchmarks.json`. Issue 6 lists the scenarios and targets.\n\n")
+	p("`docs/benchmarks.json`. The scenarios and their targets are listed under \"Scenarios and targets\".\n\n")
 	p("- **When:** %s (%s mode, run took %s)\n", r.GeneratedAt.UTC().Format(time.RFC3339), r.Mode, r.Duration)
 	dirty := ""
 	if r.Dirty {
@@ -166,6 +166,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if len(r.Settings) > 0 {
 		p("Settings: %s\n\n", settingsLine(r.Settings))
 	}
+	p("%s\n", specsMarkdown())
 	p("## Targets\n\n| scenario | what | target | measured | met |\n|---|---|---|---|---|\n")
 	for _, s := range r.Scenarios {
 		if len(s.Targets) == 0 {

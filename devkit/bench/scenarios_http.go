@@ -192,7 +192,7 @@ func (r *Runner) scenario1(ctx context.Context) Scenario {
 	req := r.evaluatorRequest("/ofrep/v1/evaluate/flags/targeted", r.envs["s1"].SDKKey, OFREPSingleBodies(), true)
 	if ok, why := r.probe(ctx, req); !ok {
 		s.Status, s.Note = StatusNotAvailable, why
-		s.Targets = []Target{{What: "OFREP single flag", Goal: "≥ 30,000 req/s (wrk), p99 ≤ 10 ms, ≥ 75% of ceiling", Measured: "not available"}}
+		s.Targets = []Target{{What: "OFREP single flag", Goal: Specs()[0].Target, Measured: "not available"}}
 		return s
 	}
 	loads, prof, err := r.drive(ctx, "OFREP single flag", req, r.Cfg.Rate1)
@@ -202,7 +202,7 @@ func (r *Runner) scenario1(ctx context.Context) Scenario {
 		return s
 	}
 	s.Status, s.Loads = StatusOK, loads
-	s.Targets = r.throughputTargets("OFREP single flag", loads, 30000, 10, 0.75)
+	s.Targets = r.throughputTargets("OFREP single flag", loads, ofrepSingleRPS, ofrepSingleP99, ofrepSingleCeilingShare)
 	return s
 }
 
@@ -218,10 +218,10 @@ func (r *Runner) scenario2(ctx context.Context) Scenario {
 			notes = append(notes, "OFREP bulk: "+err.Error())
 		}
 		s.Loads = append(s.Loads, loads...)
-		s.Targets = append(s.Targets, r.throughputTargets("OFREP bulk, 50 flags", loads, 15000, 15, 0)...)
+		s.Targets = append(s.Targets, r.throughputTargets("OFREP bulk, 50 flags", loads, fiftyFlagsRPS, fiftyFlagsP99, 0)...)
 	} else {
 		notes = append(notes, "OFREP bulk: "+StatusNotAvailable+": "+why)
-		s.Targets = append(s.Targets, Target{What: "OFREP bulk, 50 flags", Goal: "≥ 15,000 req/s, p99 ≤ 15 ms", Measured: "not available"})
+		s.Targets = append(s.Targets, Target{What: "OFREP bulk, 50 flags", Goal: Specs()[1].Target, Measured: "not available"})
 	}
 	flags := r.evaluatorRequest("/flags?v=2", env.SDKKey, FlagsBodies(env.SDKKey), false)
 	if ok, why := r.probe(ctx, flags); ok {
@@ -231,7 +231,7 @@ func (r *Runner) scenario2(ctx context.Context) Scenario {
 			notes = append(notes, "/flags: "+err.Error())
 		}
 		s.Loads = append(s.Loads, loads...)
-		s.Targets = append(s.Targets, r.throughputTargets("/flags?v=2, 50 flags", loads, 15000, 15, 0)...)
+		s.Targets = append(s.Targets, r.throughputTargets("/flags?v=2, 50 flags", loads, fiftyFlagsRPS, fiftyFlagsP99, 0)...)
 	} else {
 		notes = append(notes, "/flags: "+why)
 	}
@@ -257,7 +257,7 @@ func (r *Runner) scenario3(ctx context.Context) Scenario {
 		return s
 	}
 	s.Status, s.Loads = StatusOK, loads
-	s.Targets = r.throughputTargets("/flags?v=2, 1,000 flags", loads, 1000, 0, 0)
+	s.Targets = r.throughputTargets("/flags?v=2, 1,000 flags", loads, thousandFlagsRPS, 0, 0)
 	return s
 }
 

@@ -83,7 +83,7 @@ func compileProp(p *flag.Property, aggregation *int, groupTypes map[int]string, 
 		if p.Operator == "" {
 			c.op = opIn
 		}
-		c.cohortID, c.cohortOK = cohortIDOf(p.Value)
+		c.cohortID, c.cohortOK = flag.CohortID(p.Value) // the writer validates with the same reading
 		return c, nil
 	case "flag":
 		c.kind = kindFlag
@@ -106,18 +106,6 @@ func compileDependency(c *prop, p *flag.Property, flagIDs map[int64]int) {
 	if idx, ok := flagIDs[id]; ok {
 		c.depIdx = idx
 	}
-}
-
-// cohortIDOf reads a cohort filter's value: a number or a numeric string.
-func cohortIDOf(v any) (int64, bool) {
-	if f, ok := toFloat(v); ok {
-		if _, isStr := v.(string); isStr {
-			id, err := strconv.ParseInt(v.(string), 10, 64)
-			return id, err == nil
-		}
-		return int64(f), f == float64(int64(f))
-	}
-	return 0, false
 }
 
 // prepare derives the operator-specific form of the filter value.

@@ -54,8 +54,10 @@ func appendRepr(buf []byte, v any) []byte {
 	}
 }
 
-// appendFloat writes a float the way serde_json prints a JSON number. Go decodes every JSON number to
-// float64, so an integral value is printed as the integer PostHog received ("42", not "42.0").
+// appendFloat writes a float the way serde_json prints a JSON number. Definitions keep numbers as
+// json.Number; a float64 comes from definitions built in Go or from snapshots written before that, which
+// decoded every JSON number to float64, so an integral value is printed as the integer it most likely was
+// ("42", not "42.0").
 func appendFloat(buf []byte, f float64) []byte {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return append(buf, "null"...) // serde_json has no NaN/Inf; it serializes them as null
@@ -88,9 +90,10 @@ func appendSci(buf []byte, f float64) []byte {
 
 // appendNumber writes a JSON number's text the way serde_json re-prints it after parsing (PostHog's
 // to_string_representation): an integer literal that fits i64 or u64 stays as written, anything else is
-// an f64 printed by ryu ("1.50" -> "1.5", "1e+16" -> "1e16", "3.0" stays "3.0", "1E2" -> "100.0").
+// an f64 printed by ryu ("1.50" -> "1.5", "1e+16" -> "1e16", "3.0" stays "3.0", "1E2" -> "100.0"). "-0"
+// is an f64 too: serde_json's parse_number turns it into -0.0 ("-0.0").
 func appendNumber(buf []byte, s string) []byte {
-	integer := s != ""
+	integer := s != "" && s != "-0"
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; (c < '0' || c > '9') && !(i == 0 && c == '-') {
 			integer = false

@@ -1,6 +1,7 @@
 package flag
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"regexp"
@@ -192,6 +193,12 @@ func CohortID(v any) (int64, bool) {
 	case string:
 		id, err := strconv.ParseInt(x, 10, 64)
 		return id, err == nil
+	case json.Number:
+		if id, err := strconv.ParseInt(string(x), 10, 64); err == nil {
+			return id, true
+		}
+		f, err := x.Float64() // 5.0 and 5e0 name cohort 5, as they did when values were float64
+		return int64(f), err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<53
 	case float64:
 		return int64(x), x == math.Trunc(x) && math.Abs(x) < 1<<53
 	case int64:

@@ -1,6 +1,7 @@
 package flag
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -91,6 +92,9 @@ func number(v any) (float64, bool) {
 	switch x := v.(type) {
 	case string:
 		f, err := strconv.ParseFloat(x, 64)
+		return f, err == nil
+	case json.Number:
+		f, err := x.Float64()
 		return f, err == nil
 	case bool, nil, []any, map[string]any:
 		return 0, false

@@ -98,6 +98,9 @@ func TestDecodeRefusesOtherFormats(t *testing.T) {
 func FuzzDecode(f *testing.F) {
 	golden, _ := Encode(fixture())
 	f.Add(golden)
+	if numbers, err := os.ReadFile(filepath.Join("testdata", "snapshot-exact-numbers.golden.msgpack")); err == nil {
+		f.Add(numbers)
+	}
 	f.Add([]byte{})
 	f.Add([]byte{0x80})
 	f.Fuzz(func(t *testing.T, b []byte) {

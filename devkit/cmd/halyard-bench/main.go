@@ -1,6 +1,6 @@
 // Command halyard-bench is `make bench`: it builds the binaries, starts a local cluster on loopback, runs the
-// scenarios of issue 6 against it and a reference ceiling, and writes docs/benchmarks.md and
-// docs/benchmarks.json. BENCH_QUICK=1 runs everything briefly; BENCH_* variables (devkit/bench/config.go) set
+// benchmark scenarios (devkit/bench/targets.go) against it and a reference ceiling, and writes
+// docs/benchmarks.md and docs/benchmarks.json. BENCH_QUICK=1 runs everything briefly; BENCH_* variables (devkit/bench/config.go) set
 // durations, rates and sizes. `halyard-bench ceiling ADDR` serves the reference ceiling (the harness starts it).
 package main
 

@@ -88,9 +88,8 @@ func decodeFlagsRequest(req *http.Request, body []byte) (*flagsRequest, error) {
 		}
 	}
 	compression := ""
-	if strings.Contains(req.URL.RawQuery, "compression") {
-		v, _ := queryParam(req.URL.RawQuery, "compression")
-		compression = strings.ToLower(v)
+	if strings.Contains(req.URL.RawQuery, "compression") { // parsing every query costs a map per request
+		compression = strings.ToLower(req.URL.Query().Get("compression"))
 	}
 	switch compression {
 	case "", "gzip", "gzip-js", "base64":

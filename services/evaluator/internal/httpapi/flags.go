@@ -57,13 +57,13 @@ func decideShape(q func(string) string) shape {
 }
 
 func (s *Server) flags(c echo.Context) error {
-	q := queryGetter(c.Request().URL.RawQuery)
+	q := c.QueryParam
 	withConfig := isTrue(q("config")) || (q("v") == "" && q("config") == "")
 	return s.answerFlags(c, flagsShape(q), withConfig)
 }
 
 func (s *Server) decide(c echo.Context) error {
-	return s.answerFlags(c, decideShape(queryGetter(c.Request().URL.RawQuery)), true)
+	return s.answerFlags(c, decideShape(c.QueryParam), true)
 }
 
 func isTrue(v string) bool { return v == "true" || v == "1" || v == "yes" }
@@ -76,7 +76,7 @@ func otherMethods(shapeOf func(func(string) string) shape) echo.HandlerFunc {
 			c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 			return c.NoContent(http.StatusOK)
 		}
-		return writeShape(c, shapeOf(queryGetter(c.Request().URL.RawQuery)), nil, false, true, nil)
+		return writeShape(c, shapeOf(c.QueryParam), nil, false, true, nil)
 	}
 }
 

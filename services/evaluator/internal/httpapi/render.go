@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 
 	"github.com/halyard-flags/halyard/shared/eval"
 	"github.com/labstack/echo/v4"
@@ -313,37 +312,16 @@ func writeBody(c echo.Context, status int, body []byte) error {
 		h[echo.HeaderContentType] = jsonContentType
 	}
 	if len(body) > 2048 {
-		h[echo.HeaderContentLength] = contentLengthValue(len(body))
+		h[echo.HeaderContentLength] = []string{strconv.Itoa(len(body))}
 	}
 	c.Response().WriteHeader(status)
 	_, err := c.Response().Write(body)
 	return err
 }
 
-// contentLengths holds recently sent Content-Length header values by length modulo its size. Answers over
-// one environment are nearly the same length from request to request, so almost every answer finds its
-// value here rather than allocating the string and its slice. The values are shared and read-only, like
-// jsonContentType: net/http and echo only read a header's values (Set and Add replace the slice).
-var contentLengths [256]atomic.Pointer[contentLength]
-
-type contentLength struct {
-	n     int
-	value []string
-}
-
-func contentLengthValue(n int) []string {
-	slot := &contentLengths[n%len(contentLengths)]
-	if cl := slot.Load(); cl != nil && cl.n == n {
-		return cl.value
-	}
-	cl := &contentLength{n: n, value: []string{strconv.Itoa(n)}}
-	slot.Store(cl)
-	return cl.value
-}
-
 // wantsPretty is when echo's c.JSON indents its answer (the PostHog routes answered through it before).
 func wantsPretty(c echo.Context) bool {
-	_, pretty := queryParam(c.Request().URL.RawQuery, "pretty")
+	_, pretty := c.QueryParams()["pretty"]
 	return pretty || c.Echo().Debug
 }
 

@@ -8,8 +8,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -301,16 +299,6 @@ func TestReasonCodesNeedNoEscaping(t *testing.T) {
 		eval.ReasonMissingDependency, eval.ReasonDependencyNotFound, eval.ReasonDependencyCycle, eval.ReasonInvalidDefinition} {
 		if got, want := string(appendReasonCode(nil, code)), string(appendJSONString(nil, code)); got != want {
 			t.Errorf("reason code %q written as %s, encoding/json writes %s", code, got, want)
-		}
-	}
-}
-
-// TestContentLengthValue: the shared Content-Length values are the length in decimal, also when lengths
-// share a slot of the cache.
-func TestContentLengthValue(t *testing.T) {
-	for _, n := range []int{2049, 2049, 2049 + 256, 2049, 8191, 100000, 100000 + 256*7, 4 << 20} {
-		if got, want := contentLengthValue(n), []string{strconv.Itoa(n)}; !slices.Equal(got, want) {
-			t.Errorf("contentLengthValue(%d) = %q, want %q", n, got, want)
 		}
 	}
 }

@@ -16,9 +16,10 @@ import (
 	"go.uber.org/zap"
 )
 
-// Issue 6's HTTP scenarios in process, with the environments and request bodies devkit/bench uses
-// (devkit/bench/fixtures.go): the whole echo handler (routing, CORS, decode, authenticate, evaluate,
-// encode), with a reused request and a discarding ResponseWriter so the harness itself costs little.
+// The HTTP scenarios of make bench (1 to 3, devkit/bench/targets.go) in process, with the environments and
+// request bodies devkit/bench uses (devkit/bench/fixtures.go): the whole echo handler (routing, CORS, decode,
+// authenticate, evaluate, encode), with a reused request and a discarding ResponseWriter so the harness
+// itself costs little.
 
 func targetedFlag(key string) map[string]any {
 	return map[string]any{"key": key, "filters": map[string]any{"groups": []any{
@@ -156,6 +157,13 @@ func flagsBodies() [][]byte {
 
 func BenchmarkScenario2FlagsV2_50(b *testing.B) {
 	runScenario(b, benchServer(b, mixed(50)), "/flags?v=2", flagsBodies(), http.Header{"Content-Type": {"application/json"}})
+}
+
+// BenchmarkFlagsBrowserQuery_50 is scenario 2's /flags with the query posthog-js sends (more parameters
+// than server SDKs' v=2), its body uncompressed.
+func BenchmarkFlagsBrowserQuery_50(b *testing.B) {
+	runScenario(b, benchServer(b, mixed(50)), "/flags/?v=2&config=true&ip=0&_=1764000000000&ver=1.200.0", flagsBodies(),
+		http.Header{"Content-Type": {"application/json"}})
 }
 
 func BenchmarkScenario3FlagsV2_1000(b *testing.B) {

@@ -2,13 +2,13 @@
 // (/flags, /decide), the local-evaluation definitions download, OpenFeature's OFREP, the OpenAPI description,
 // health and readiness. Handlers read only the in-memory store: no I/O and no locks on the request path.
 //
-// The request path is built for throughput (issue 6). Bodies are parsed in one pass by parseJSON
+// The request path is built for throughput (the make bench scenarios, docs/benchmarks.md). Bodies are parsed in one pass by parseJSON
 // (jsonparse.go), which handles the bodies SDKs send and leaves anything unusual, every error included, to
 // encoding/json. Answers are appended into pooled buffers (render.go) from fragments encoded once per
 // environment version (envjson.go), and written in one Write. Both fast paths produce exactly what
 // encoding/json produced before: reference_test.go keeps the original response structs, and render_test.go and
 // jsonparse_test.go (with fuzz targets) compare the two over generated inputs. scenario_bench_test.go measures
-// issue 6's HTTP scenarios in process.
+// the HTTP scenarios of make bench in process.
 package httpapi
 
 import (
