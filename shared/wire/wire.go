@@ -24,6 +24,9 @@ type Snapshot struct {
 	EnvironmentID int64 `msgpack:"environment_id"`
 	Version       int64 `msgpack:"version"`
 	PublishedAt   int64 `msgpack:"published_at"` // unix milliseconds, set by the publisher
+	// CommittedAt is when the writer committed the oldest change this snapshot publishes (unix milliseconds;
+	// 0 from writers that predate it): evaluators measure replication lag from it.
+	CommittedAt int64 `msgpack:"committed_at,omitempty"`
 	Keys          []Key `msgpack:"keys"`
 	// GroupTypes maps aggregation_group_type_index to the group type name ("0" → "company").
 	GroupTypes GroupTypeMap  `msgpack:"group_types,omitempty"`
