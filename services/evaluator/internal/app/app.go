@@ -49,8 +49,7 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 		return fmt.Errorf("jetstream: %w", err)
 	}
 	st := store.New()
-	follower := &natssub.Follower{JS: js, Stream: cfg.Stream, SubjectPrefix: cfg.SubjectPrefix, Store: st,
-		Log: log.Named("natssub")}
+	follower := natssub.New(js, cfg.Stream, cfg.SubjectPrefix, st, log.Named("natssub"))
 	api := &httpapi.Server{Store: st, Ready: &follower.CaughtUp, Log: log.Named("http")}
 	if cfg.RateLimit > 0 {
 		api.Limiter = ratelimit.New(cfg.RateLimit, cfg.RateBurst)

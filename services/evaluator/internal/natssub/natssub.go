@@ -18,15 +18,32 @@ import (
 
 // Follower feeds the store from the snapshot stream.
 type Follower struct {
-	JS            jetstream.JetStream
-	Stream        string
-	SubjectPrefix string
-	Store         *store.Store
-	Log           *zap.Logger
-	// CaughtUp is set once every snapshot present at start has been applied.
+	js            jetstream.JetStream
+	stream        string
+	subjectPrefix string
+	store         *store.Store
+	log           *zap.Logger
+	applied       func(envID, version int64, publishedAt time.Time)
+
+	// CaughtUp is set once every snapshot present at start has been applied; it is never cleared.
 	CaughtUp atomic.Bool
-	// Applied, when set, is called for every snapshot applied (metrics, tests).
-	Applied func(envID, version int64, publishedAt time.Time)
+}
+
+// Option configures a Follower.
+type Option func(*Follower)
+
+// OnApplied has fn called for every snapshot applied (metrics, tests).
+func OnApplied(fn func(envID, version int64, publishedAt time.Time)) Option {
+	return func(f *Follower) { f.applied = fn }
+}
+
+// New returns a follower of the snapshots published on stream under subjectPrefix, feeding st.
+func New(js jetstream.JetStream, stream, subjectPrefix string, st *store.Store, log *zap.Logger, opts ...Option) *Follower {
+	f := &Follower{js: js, stream: stream, subjectPrefix: subjectPrefix, store: st, log: log}
+	for _, opt := range opts {
+		opt(f)
+	}
+	return f
 }
 
 // Run follows the stream until ctx ends. It waits (retrying) for the stream to exist.
@@ -44,7 +61,7 @@ func (f *Follower) Run(ctx context.Context) error {
 		f.markCaughtUp(0)
 	}
 	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{f.SubjectPrefix + ".>"},
+		FilterSubjects: []string{f.subjectPrefix + ".>"},
 		DeliverPolicy:  jetstream.DeliverLastPerSubjectPolicy,
 	})
 	if err != nil {
@@ -61,7 +78,7 @@ func (f *Follower) Run(ctx context.Context) error {
 
 func (f *Follower) waitForStream(ctx context.Context) (jetstream.Stream, error) {
 	for {
-		st, err := f.JS.Stream(ctx, f.Stream)
+		st, err := f.js.Stream(ctx, f.stream)
 		if err == nil {
 			return st, nil
 		}
@@ -69,9 +86,9 @@ func (f *Follower) waitForStream(ctx context.Context) (jetstream.Stream, error) 
 			return nil, nil
 		}
 		if !errors.Is(err, jetstream.ErrStreamNotFound) {
-			f.Log.Warn("cannot reach the snapshot stream yet; retrying", zap.Error(err))
+			f.log.Warn("cannot reach the snapshot stream yet; retrying", zap.Error(err))
 		} else {
-			f.Log.Info("snapshot stream does not exist yet; waiting for a writer to create it", zap.String("stream", f.Stream))
+			f.log.Info("snapshot stream does not exist yet; waiting for a writer to create it", zap.String("stream", f.stream))
 		}
 		select {
 		case <-ctx.Done():
@@ -84,7 +101,7 @@ func (f *Follower) waitForStream(ctx context.Context) (jetstream.Stream, error) 
 func (f *Follower) handle(msg jetstream.Msg, startSeq uint64) {
 	meta, err := msg.Metadata()
 	if err != nil {
-		f.Log.Error("snapshot message without metadata", zap.Error(err))
+		f.log.Error("snapshot message without metadata", zap.Error(err))
 		return
 	}
 	f.apply(msg.Subject(), msg.Data())
@@ -97,22 +114,22 @@ func (f *Follower) apply(subject string, data []byte) {
 	snap, err := wire.Decode(data)
 	if err != nil {
 		// A snapshot this build cannot read is skipped; the environment keeps serving its last good state.
-		f.Log.Error("cannot decode snapshot; keeping the previous state", zap.String("subject", subject), zap.Error(err))
+		f.log.Error("cannot decode snapshot; keeping the previous state", zap.String("subject", subject), zap.Error(err))
 		return
 	}
-	if !f.Store.Apply(snap) {
+	if !f.store.Apply(snap) {
 		return
 	}
 	published := time.UnixMilli(snap.PublishedAt)
-	f.Log.Debug("applied snapshot", zap.Int64("environment", snap.EnvironmentID), zap.Int64("version", snap.Version),
+	f.log.Debug("applied snapshot", zap.Int64("environment", snap.EnvironmentID), zap.Int64("version", snap.Version),
 		zap.Int("flags", len(snap.Flags)), zap.Duration("lag", time.Since(published)))
-	if f.Applied != nil {
-		f.Applied(snap.EnvironmentID, snap.Version, published)
+	if f.applied != nil {
+		f.applied(snap.EnvironmentID, snap.Version, published)
 	}
 }
 
 func (f *Follower) markCaughtUp(seq uint64) {
 	if f.CaughtUp.CompareAndSwap(false, true) {
-		f.Log.Info("initial catch-up done", zap.Uint64("stream_seq", seq), zap.Int("environments", len(f.Store.All())))
+		f.log.Info("initial catch-up done", zap.Uint64("stream_seq", seq), zap.Int("environments", len(f.store.All())))
 	}
 }

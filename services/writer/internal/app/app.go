@@ -49,10 +49,9 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	pub := &publisher.Publisher{DB: db, JS: js, PollInterval: cfg.PollInterval, Log: log.Named("publisher"),
-		Stream: publisher.Stream{Name: cfg.Stream, SubjectPrefix: cfg.SubjectPrefix, Replicas: cfg.StreamReplicas}}
-
-	db.Committed = pub.Committed
+	pub := publisher.New(postgres.NewOutbox(db), js,
+		publisher.Stream{Name: cfg.Stream, SubjectPrefix: cfg.SubjectPrefix, Replicas: cfg.StreamReplicas},
+		log.Named("publisher"), publisher.PollInterval(cfg.PollInterval))
 
 	var ready, schemaReady atomic.Bool
 	api := &httpapi.Server{Environments: db, Flags: db, Cohorts: db, Bulk: db, Audit: db, Tokens: db,

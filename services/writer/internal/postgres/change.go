@@ -11,9 +11,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// OutboxChannel is the NOTIFY channel publishers listen on. The payload is the environment id.
-const OutboxChannel = "halyard_outbox"
-
 // tokenIDOf is the actor's token id as stored: NULL for the bootstrap token.
 func tokenIDOf(a admin.Actor) *int64 {
 	if a.TokenID == 0 {

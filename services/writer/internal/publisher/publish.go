@@ -1,0 +1,107 @@
+package publisher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/halyard-flags/halyard/shared/wire"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+)
+
+// position is an environment's last snapshot on the stream: its stream sequence and version (zero when none).
+type position struct {
+	seq     uint64
+	version int64
+}
+
+// publishEnv publishes the environment's current snapshot (covering every pending change at once) and has
+// the outbox mark the rows it covers. locked is false when another writer is publishing the environment.
+func (p *Publisher) publishEnv(ctx context.Context, envID int64) (locked bool, err error) {
+	var version int64
+	var bytes int
+	marked, locked, err := p.outbox.Publish(ctx, p.stream.Name, envID,
+		func(snap *wire.Snapshot, lastSeq uint64, lastVersion int64) (uint64, int64, error) {
+			version = snap.Version
+			last, n, err := p.publish(ctx, snap, position{seq: lastSeq, version: lastVersion})
+			bytes = n
+			return last.seq, last.version, err
+		})
+	if err != nil || !locked {
+		return locked, err
+	}
+	p.log.Debug("published snapshot", zap.Int64("environment", envID), zap.Int64("version", version),
+		zap.Int("bytes", bytes), zap.Int64("outbox_rows", marked))
+	if p.published != nil && bytes > 0 {
+		p.published(envID, version, bytes)
+	}
+	return true, nil
+}
+
+// publish sends the snapshot unless the stream already holds this version or a newer one. It returns the
+// subject's last message afterwards and the bytes published (0 when it had nothing to do). recorded is the
+// last publication recorded in the outbox (by this writer or another, under the same publish lock): when
+// there is one older than the snapshot, the publish expects its sequence without asking the stream; when
+// there is none, when it is not older, or when the stream refuses the publish (the record is stale), the
+// subject's last message is asked from the stream.
+func (p *Publisher) publish(ctx context.Context, snap *wire.Snapshot, recorded position) (position, int, error) {
+	subject := p.stream.Subject(snap.EnvironmentID)
+	last, known := recorded, recorded.seq > 0 && recorded.version < snap.Version
+	for {
+		if !known {
+			var err error
+			if last, err = p.lastPublished(ctx, subject); err != nil {
+				return last, 0, err
+			}
+		}
+		now, n, err := p.publishAfter(ctx, subject, last, snap)
+		if err == nil || !known {
+			return now, n, err
+		}
+		known = false // the record is stale (e.g. the stream was recreated): ask the stream and try once more
+	}
+}
+
+// publishAfter publishes the snapshot expecting last to be the subject's last message, and returns the
+// subject's last message afterwards.
+func (p *Publisher) publishAfter(ctx context.Context, subject string, last position, snap *wire.Snapshot) (position, int, error) {
+	if last.version >= snap.Version {
+		return last, 0, nil
+	}
+	snap.PublishedAt = time.Now().UnixMilli()
+	data, err := wire.Encode(snap)
+	if err != nil {
+		return last, 0, err
+	}
+	msg := nats.NewMsg(subject)
+	msg.Data = data
+	msg.Header.Set(HeaderVersion, strconv.FormatInt(snap.Version, 10))
+	msg.Header.Set(HeaderEnvironment, strconv.FormatInt(snap.EnvironmentID, 10))
+	ack, err := p.js.PublishMsg(ctx, msg,
+		jetstream.WithMsgID(fmt.Sprintf("env-%d-v%d", snap.EnvironmentID, snap.Version)),
+		jetstream.WithExpectLastSequencePerSubject(last.seq))
+	if err != nil {
+		return last, 0, fmt.Errorf("publish %s v%d: %w", subject, snap.Version, err)
+	}
+	return position{seq: ack.Sequence, version: snap.Version}, len(data), nil
+}
+
+// lastPublished returns the stream sequence and version of the subject's last snapshot (zero when none).
+func (p *Publisher) lastPublished(ctx context.Context, subject string) (position, error) {
+	m, err := p.st.GetLastMsgForSubject(ctx, subject)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return position{}, nil
+	}
+	if err != nil {
+		return position{}, err
+	}
+	v, err := strconv.ParseInt(m.Header.Get(HeaderVersion), 10, 64)
+	if err != nil {
+		return position{}, fmt.Errorf("last message of %s has no valid %s header: %w", subject, HeaderVersion, err)
+	}
+	return position{seq: m.Sequence, version: v}, nil
+}
