@@ -24,7 +24,7 @@ func TestRewriteFlagFilters(t *testing.T) {
 		{Key: "id", Type: "cohort", Value: int64(42)},
 		{Key: "999", Type: "flag", Operator: "flag_evaluates_to", Value: true},
 		{Key: "email", Type: "person", Operator: "exact", Value: "101"},
-		{Key: "id", Type: "cohort", Value: float64(8)},
+		{Key: "id", Type: "cohort", Value: json.Number("8")}, // the copy keeps the number's text
 		{Key: "not-an-id", Type: "flag", Operator: "flag_evaluates_to", Value: true},
 	}
 	if diff := cmp.Diff(want, got.Groups[0].Properties); diff != "" {
