@@ -23,7 +23,7 @@ import (
 type DB struct {
 	Pool *pgxpool.Pool
 	// Committed, when set, is called after every committed change of an environment (its outbox row is
-	// pending): the writer wakes its publisher and tells other writers' publishers. Set it before use.
+	// pending): NewOutbox sets it, so that this writer's publisher hears of the change at once.
 	Committed func(envID int64)
 
 	edits *editQueue // single-flag edits waiting to be committed together (groupcommit.go)
