@@ -30,20 +30,7 @@ func TestRun(t *testing.T) {
 	cfg := config.Config{DatabaseURL: pgtest.FreshDatabase(t), NATSURL: ns.ClientURL(), Addr: "127.0.0.1:0",
 		AdminToken: adminToken, Stream: "HALYARD_TEST", SubjectPrefix: "halyard.test", StreamReplicas: 1,
 		PollInterval: 100 * time.Millisecond}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	addrs := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() { done <- Run(ctx, cfg, zap.NewNop(), func(a net.Addr) { addrs <- a }) }()
-	var base string
-	select {
-	case a := <-addrs:
-		base = "http://" + a.String()
-	case err := <-done:
-		t.Fatalf("Run ended before listening: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("Run did not listen within 30s")
-	}
+	base, stop := startRun(t, cfg)
 	waitFor(t, "the writer to be ready", func() bool { return get(t, base+"/readyz") == http.StatusOK })
 
 	var env struct {
@@ -57,14 +44,37 @@ func TestRun(t *testing.T) {
 	post(t, base+"/api/v1/environments/"+strconv.FormatInt(env.ID, 10)+"/flags", `{"key": "launch"}`, &f)
 	waitPublished(t, ns.ClientURL(), "halyard.test."+strconv.FormatInt(env.ID, 10), f.EnvironmentVersion)
 
-	cancel()
+	stop()
+}
+
+// startRun runs the writer with cfg until the returned stop is called, which fails the test unless Run then
+// returns within 30 s without an error. It returns the admin API's base URL once the writer listens.
+func startRun(tb testing.TB, cfg config.Config) (base string, stop func()) {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	tb.Cleanup(cancel)
+	addrs := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, cfg, zap.NewNop(), func(a net.Addr) { addrs <- a }) }()
 	select {
+	case a := <-addrs:
+		base = "http://" + a.String()
 	case err := <-done:
-		if err != nil && !errors.Is(err, context.Canceled) {
-			t.Fatalf("Run: %v", err)
-		}
+		tb.Fatalf("Run ended before listening: %v", err)
 	case <-time.After(30 * time.Second):
-		t.Fatal("Run did not stop within 30s of its context ending")
+		tb.Fatal("Run did not listen within 30s")
+	}
+	return base, func() {
+		tb.Helper()
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil && !errors.Is(err, context.Canceled) {
+				tb.Fatalf("Run: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			tb.Fatal("Run did not stop within 30s of its context ending")
+		}
 	}
 }
 

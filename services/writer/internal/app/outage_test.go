@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/halyard-flags/halyard/services/writer/internal/config"
 	"github.com/halyard-flags/halyard/services/writer/internal/postgres/pgtest"
-	"go.uber.org/zap"
 )
 
 // TestRunWhilePostgreSQLIsDown: a writer started while PostgreSQL cannot be reached runs, is not ready,
@@ -25,20 +23,8 @@ func TestRunWhilePostgreSQLIsDown(t *testing.T) {
 	cfg := config.Config{DatabaseURL: dbURL, NATSURL: ns.ClientURL(), Addr: "127.0.0.1:0",
 		AdminToken: adminToken, Stream: "HALYARD_TEST", SubjectPrefix: "halyard.test", StreamReplicas: 1,
 		PollInterval: 100 * time.Millisecond}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	addrs := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() { done <- Run(ctx, cfg, zap.NewNop(), func(a net.Addr) { addrs <- a }) }()
-	var base string
-	select {
-	case a := <-addrs:
-		base = "http://" + a.String()
-	case err := <-done:
-		t.Fatalf("Run ended while PostgreSQL was down: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("Run did not listen within 30s")
-	}
+	base, stop := startRun(t, cfg)
+	defer stop()
 	wantUnavailable(t, base)
 	if got := get(t, base+"/readyz"); got != http.StatusServiceUnavailable {
 		t.Fatalf("/readyz while PostgreSQL is down = %d, want 503", got)
