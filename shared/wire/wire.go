@@ -27,7 +27,7 @@ type Snapshot struct {
 	// CommittedAt is when the writer committed the oldest change this snapshot publishes (unix milliseconds;
 	// 0 from writers that predate it): evaluators measure replication lag from it.
 	CommittedAt int64 `msgpack:"committed_at,omitempty"`
-	Keys          []Key `msgpack:"keys"`
+	Keys        []Key `msgpack:"keys"`
 	// GroupTypes maps aggregation_group_type_index to the group type name ("0" → "company").
 	GroupTypes GroupTypeMap  `msgpack:"group_types,omitempty"`
 	Flags      []flag.Flag   `msgpack:"flags"`
