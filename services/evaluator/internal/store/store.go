@@ -1,6 +1,6 @@
 // Package store is the evaluator's in-memory state: every environment's compiled flags, found by id, SDK key
-// or server key, and a feed of the versions it applies. Readers never lock: each index is a table whose
-// buckets are swapped atomically (table.go), and an Env is immutable once stored. Applying a snapshot
+// or server key, and a feed of the versions it applies. Readers never lock: each index is a sync.Map
+// behind a typed face (table.go), and an Env is immutable once stored. Applying a snapshot
 // compiles it outside any lock and then touches only its environment's entry and keys, so it costs the same
 // in a store of ten environments as in one of fifty thousand. The request path does no I/O.
 package store

@@ -8,8 +8,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestTableMatchesMap: any sequence of stores and deletes leaves the table holding what a Go map holds,
-// through growth and long chains (few distinct keys in a small table collide).
+// TestTableMatchesMap: any sequence of stores and deletes leaves the table holding what a Go map holds, and
+// counting its entries right.
 func TestTableMatchesMap(t *testing.T) {
 	for _, keys := range []int{3, 20, 1000} {
 		tb := newTable[int64, int]()
