@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -58,48 +59,66 @@ func rollout(pct int) map[string]any {
 	return map[string]any{"filters": map[string]any{"groups": []any{map[string]any{"properties": []any{}, "rollout_percentage": pct}}}}
 }
 
-// flagEnabled asks the evaluators, through lbURL, whether flag is enabled for a user.
-func flagEnabled(ctx context.Context, lbURL, sdkKey, flag string) (bool, error) {
+// evaluatorHeader names the evaluator that answered, as the load balancer sets it.
+const evaluatorHeader = "X-Halyard-Evaluator"
+
+// flagEnabled asks the evaluators, through lbURL, whether flag is enabled for a user, and says which
+// evaluator answered.
+func flagEnabled(ctx context.Context, lbURL, sdkKey, flag string) (enabled bool, evaluator string, err error) {
+	body, err := json.Marshal(map[string]any{"token": sdkKey, "distinct_id": "compose-test-user"})
+	if err != nil {
+		return false, "", err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, lbURL+"/flags?v=2", bytes.NewReader(body))
+	if err != nil {
+		return false, "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return false, "", err
+	}
+	defer resp.Body.Close()
+	evaluator = resp.Header.Get(evaluatorHeader)
 	var answer struct {
 		Flags map[string]struct{ Enabled bool } `json:"flags"`
 	}
-	body := map[string]any{"token": sdkKey, "distinct_id": "compose-test-user"}
-	if _, err := call(ctx, http.MethodPost, lbURL+"/flags?v=2", "", body, &answer); err != nil {
-		return false, err
+	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil || resp.StatusCode != http.StatusOK {
+		return false, evaluator, fmt.Errorf("/flags through the load balancer: HTTP %d (%v)", resp.StatusCode, err)
 	}
 	f, ok := answer.Flags[flag]
 	if !ok {
-		return false, fmt.Errorf("the answer has no flag %q", flag)
+		return false, evaluator, fmt.Errorf("%s's answer has no flag %q", evaluator, flag)
 	}
-	return f.Enabled, nil
+	return f.Enabled, evaluator, nil
 }
 
-// waitAgreed polls the load balancer until n answers in a row say flag is enabled (or not): with round
-// robin over every ready evaluator, n at least their number means each of them has the change.
-func waitAgreed(tb testing.TB, lbURL, sdkKey, flag string, enabled bool, n int, timeout time.Duration) {
+// waitAgreed polls the load balancer until every one of evaluators has answered that flag is enabled (or
+// not). Evaluators only ever move to newer versions, so one that has answered with the change keeps it.
+func waitAgreed(tb testing.TB, lbURL, sdkKey, flag string, enabled bool, evaluators []string, timeout time.Duration) {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	start, inARow, last := time.Now(), 0, "no answer yet"
-	for inARow < n {
-		got, err := flagEnabled(ctx, lbURL, sdkKey, flag)
+	start, agreed, last := time.Now(), map[string]bool{}, "no answer yet"
+	for len(agreed) < len(evaluators) {
+		got, evaluator, err := flagEnabled(ctx, lbURL, sdkKey, flag)
 		switch {
-		case err == nil && got == enabled:
-			inARow++
+		case err == nil && got == enabled && slices.Contains(evaluators, evaluator):
+			agreed[evaluator] = true
 			continue
 		case err == nil:
-			last = fmt.Sprintf("enabled=%v", got)
+			last = fmt.Sprintf("%q answered enabled=%v", evaluator, got)
 		default:
 			last = err.Error()
 		}
-		inARow = 0
 		select {
 		case <-ctx.Done():
-			tb.Fatalf("flag %q not enabled=%v through the load balancer after %s (last: %s)", flag, enabled, timeout, last)
+			tb.Fatalf("flag %q not enabled=%v on every evaluator after %s (agreed: %v; last: %s)",
+				flag, enabled, timeout, agreed, last)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	tb.Logf("flag %q enabled=%v on %d answers in a row after %s", flag, enabled, n, time.Since(start).Round(time.Millisecond))
+	tb.Logf("flag %q enabled=%v on %v after %s", flag, enabled, evaluators, time.Since(start).Round(time.Millisecond))
 }
 
 // target is one of Prometheus's active targets.

@@ -54,7 +54,8 @@ func TestLoadBalancer(t *testing.T) {
 	if diff := cmp.Diff(want, servers); diff != "" {
 		t.Errorf("backend servers mismatch (-compose +haproxy.cfg):\n%s", diff)
 	}
-	for _, l := range []string{"option httpchk GET /readyz", "http-check expect status 200"} {
+	for _, l := range []string{"option httpchk GET /readyz", "http-check expect status 200",
+		"http-response set-header " + evaluatorHeader + " %s"} {
 		if !slices.Contains(backend, l) {
 			t.Errorf("backend evaluators lacks %q", l)
 		}
