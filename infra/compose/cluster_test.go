@@ -10,10 +10,10 @@ import (
 	"time"
 )
 
-// TestCluster starts the compose cluster from the locally built images and drives it end to end: the seed
-// creates the demo environment (and finds it again), a flag created through the writer reaches every
-// evaluator behind the load balancer, Prometheus scrapes its targets, and with one NATS node stopped a
-// second change still reaches the evaluators. `make test-compose` builds the images and runs it; it needs a
+// TestCluster starts the compose cluster from the locally built images and drives it end to end: the images
+// report their version, the seed creates the demo environment (and finds it again), a flag created through
+// the writer reaches every evaluator behind the load balancer, Prometheus scrapes its targets, and with one
+// NATS node stopped a second change still reaches the evaluators. `make test-compose` builds the images and runs it; it needs a
 // Docker engine and HALYARD_COMPOSE=1. HALYARD_IMAGE_TAG names the images' tag (default latest).
 //
 // Until the services expose /metrics, their scrape targets are down; HALYARD_EXPECT_METRICS=1 makes every
@@ -26,6 +26,7 @@ func TestCluster(t *testing.T) {
 	if tag == "" {
 		tag = "latest"
 	}
+	checkVersions(t, tag)
 	c := startCluster(t, tag)
 	envID, sdkKey := seeded(t, c)
 	writer, lb := c.URL("writer", 8080)+"/api/v1/environments/"+envID, c.URL("lb", 8081)
