@@ -37,11 +37,28 @@ dev-reset: ## wipe .dev/: the local cluster's data, NATS store and demo keys (re
 	go build -o bin/halyard-dev ./devkit/cmd/halyard-dev
 	bin/halyard-dev -reset
 
-up: ## the compose cluster (needs a Docker engine)
-	docker compose up --build -d
+# The compose cluster (docs/compose.md). Every image is built on this machine: no registry is needed.
+IMAGE_TAG ?= $(VERSION)
+COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
+COMPOSE_PROJECT ?= halyard
 
-down: ## stop the compose cluster
-	docker compose down
+.PHONY: images test-compose
+
+images: ## every image of the compose cluster, built offline (installs and starts a Docker engine if needed)
+	infra/docker/engine.sh
+	IMAGE_TAG=$(IMAGE_TAG) VERSION=$(VERSION) GO_LDFLAGS="-s -w $(LDFLAGS)" infra/docker/build-images.sh
+
+test-compose: images ## the compose cluster for real: up, changes read back through the load balancer, a NATS node down
+	cd infra && HALYARD_COMPOSE=1 HALYARD_IMAGE_TAG=$(IMAGE_TAG) COMPOSE="$(COMPOSE)" \
+		go test -count=1 -timeout 20m -v -run '^TestCluster$$' ./compose/
+
+up: images ## the compose cluster in the background, then the demo environment's SDK key
+	HALYARD_IMAGE_TAG=$(IMAGE_TAG) $(COMPOSE) -p $(COMPOSE_PROJECT) up -d
+	@docker wait "$$($(COMPOSE) -p $(COMPOSE_PROJECT) ps -q seed)" >/dev/null
+	@docker logs "$$($(COMPOSE) -p $(COMPOSE_PROJECT) ps -q seed)"
+
+down: ## stop the compose cluster (its volumes stay: add -v by hand to drop them)
+	$(COMPOSE) -p $(COMPOSE_PROJECT) down
 
 lint: ## gofmt, go vet and staticcheck (pinned)
 	@unformatted=$$(gofmt -l $(MODULES)); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
