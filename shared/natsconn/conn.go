@@ -3,7 +3,6 @@ package natsconn
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -43,23 +42,23 @@ func Connect(c Config, name string, log *zap.Logger, extra ...nats.Option) (*Con
 		conn.Conn, err = nats.Connect(c.URL, append(opts, nats.RetryOnFailedConnect(true))...)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("nats: %w", err)
+		return nil, fmt.Errorf("cannot connect to NATS at %s: %w", logging.RedactNATS(c.URL), err)
 	}
 	return conn, nil
 }
 
 // refused says whether NATS answered and refused this client: its credential, or TLS (a server certificate
-// that does not verify, a TLS alert from the server such as "certificate required", TLS wanted by one side
-// only). Retrying cannot help; anything else may be NATS starting.
+// that does not verify, a client certificate the server rejects, TLS wanted by one side only). Retrying
+// cannot help; anything else, a TLS handshake that timed out included, may be NATS starting.
 func refused(err error) bool {
 	var verify *tls.CertificateVerificationError
-	var unknown x509.UnknownAuthorityError
-	var hostname x509.HostnameError
 	var op *net.OpError
+	var timeout interface{ Timeout() bool }
+	tlsRefused := errors.Is(err, nats.ErrTLS) && !(errors.As(err, &timeout) && timeout.Timeout())
 	return errors.Is(err, nats.ErrAuthorization) || errors.Is(err, nats.ErrAuthExpired) ||
 		errors.Is(err, nats.ErrAuthRevoked) || errors.Is(err, nats.ErrSecureConnRequired) ||
-		errors.Is(err, nats.ErrSecureConnWanted) || errors.As(err, &verify) || errors.As(err, &unknown) ||
-		errors.As(err, &hostname) || (errors.As(err, &op) && op.Op == "remote error") // a TLS alert
+		errors.Is(err, nats.ErrSecureConnWanted) || tlsRefused || errors.As(err, &verify) ||
+		(errors.As(err, &op) && op.Op == "remote error") // a TLS alert after the handshake
 }
 
 // handlers log the connection's life.
