@@ -36,9 +36,7 @@ func Connect(c Config, name string, log *zap.Logger, extra ...nats.Option) (*Con
 	opts = append(append(opts, extra...), nats.Name(name), nats.MaxReconnects(-1),
 		nats.ReconnectWait(250*time.Millisecond), nats.ClosedHandler(func(*nats.Conn) { once.Do(func() { close(conn.closed) }) }))
 	conn.Conn, err = nats.Connect(c.URL, opts...)
-	if err == nil {
-		log.Info("NATS connected", zap.String("url", logging.RedactNATS(c.URL)))
-	} else if !refused(err) {
+	if err != nil && !refused(err) {
 		conn.Conn, err = nats.Connect(c.URL, append(opts, nats.RetryOnFailedConnect(true))...)
 	}
 	if err != nil {
@@ -65,7 +63,9 @@ func refused(err error) bool {
 func handlers(c Config, log *zap.Logger) []nats.Option {
 	failing := throttled(10 * time.Second)
 	return []nats.Option{
-		nats.ConnectHandler(func(*nats.Conn) { log.Info("NATS connected") }),
+		nats.ConnectHandler(func(nc *nats.Conn) {
+			log.Info("NATS connected", zap.String("url", logging.RedactNATS(nc.ConnectedUrlRedacted())))
+		}),
 		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
 			if failing() { // an attempt every 250 ms; say so every 10 s
 				log.Warn("cannot reach NATS; retrying", zap.String("url", logging.RedactNATS(c.URL)), zap.Error(err))
