@@ -52,6 +52,9 @@ backend processes
 func startHAProxy(tb testing.TB, procs []*cluster.Process) *haproxy {
 	tb.Helper()
 	bin, err := exec.LookPath("haproxy")
+	if err != nil { // Debian installs it in /usr/sbin, which is not on every user's PATH
+		bin, err = exec.LookPath("/usr/sbin/haproxy")
+	}
 	if err != nil {
 		tb.Fatal("haproxy is not installed: install Debian's haproxy package (apt-get install haproxy; " +
 			"make test and .ci/run do it when it is missing)")
