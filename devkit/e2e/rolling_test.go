@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,6 +20,8 @@ const rollingLameDuck = 2 * time.Second
 
 // TestRollingRestart: two evaluators behind HAProxy answer a steady stream of /flags requests while each in
 // turn is stopped with SIGTERM and started again. Not one request fails: every answer is 200 with the flag.
+// HAProxy checks /readyz every 200 ms, takes a process out after one failed check and puts it back after
+// two passed ones, and does not retry.
 func TestRollingRestart(t *testing.T) {
 	c := startClusterWith(t, 2, func(o *cluster.Options) { o.LameDuck = rollingLameDuck })
 	cl, env := newEnvironment(t, c)
@@ -31,46 +34,86 @@ func TestRollingRestart(t *testing.T) {
 	for _, ev := range c.Evaluators {
 		waitRollingFlag(t, ev, env.SDKKey)
 	}
-	lb := startHAProxy(t, c.Evaluators)
-
-	const rate, duration = 100, 12 * time.Second
 	body, _ := json.Marshal(map[string]any{"token": env.SDKKey, "distinct_id": "user-1"})
-	target := loadgen.Target{Method: http.MethodPost, URL: lb.URL + "/flags?v=2",
-		Header: http.Header{"Content-Type": {"application/json"}}, Bodies: [][]byte{body}, Check: rollingAnswer}
+	rollingRestart(t, c.Evaluators, func(lb *haproxy) loadgen.Target {
+		return loadgen.Target{Method: http.MethodPost, URL: lb.URL + "/flags?v=2",
+			Header: http.Header{"Content-Type": {"application/json"}}, Bodies: [][]byte{body}, Check: rollingAnswer}
+	})
+}
+
+// TestRollingRestartWriters: two writers behind HAProxy answer a steady stream of admin reads while each in
+// turn is stopped with SIGTERM and started again; not one read fails.
+func TestRollingRestartWriters(t *testing.T) {
+	c := startClusterWith(t, 0, func(o *cluster.Options) { o.LameDuck = rollingLameDuck })
+	addr, _ := cluster.FreeAddr()
+	second := c.NewWriter(addr)
+	second.Name = "writer-2"
+	if err := second.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = second.Stop(rollingLameDuck + 20*time.Second) })
+	if err := second.WaitReady(context.Background(), 60*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if _, env := newEnvironment(t, c); env.ID == 0 {
+		t.Fatal("no environment created")
+	}
+	rollingRestart(t, []*cluster.Process{c.Writer, second}, func(lb *haproxy) loadgen.Target {
+		return loadgen.Target{Method: http.MethodGet, URL: lb.URL + "/api/v1/projects",
+			Header: http.Header{"Authorization": {"Bearer " + c.Opts.AdminToken}}, Check: projectsAnswer}
+	})
+}
+
+// rollingRestart puts procs behind HAProxy, sends target's request through it at a steady rate, and
+// SIGTERMs and restarts each process in turn, waiting for HAProxy to count it up and send it traffic again
+// before the next. Every request must succeed.
+func rollingRestart(t *testing.T, procs []*cluster.Process, target func(*haproxy) loadgen.Target) {
+	t.Helper()
+	ctx := context.Background()
+	lb := startHAProxy(t, procs)
+	const rate, duration = 100, 12 * time.Second
 	results := make(chan *loadgen.Result, 1)
 	started := time.Now()
 	go func() {
-		results <- loadgen.Run(ctx, target, loadgen.Config{Rate: rate, Duration: duration, Workers: 16, Timeout: 5 * time.Second})
+		results <- loadgen.Run(ctx, target(lb), loadgen.Config{Rate: rate, Duration: duration, Workers: 16, Timeout: 5 * time.Second})
 	}()
 
-	for i := range c.Evaluators {
-		lb.waitServed(t, i, 0) // both carry the load before either stops
+	for i := range procs {
+		lb.waitServed(t, i, 0) // all carry the load before any stops
 	}
-	for i, ev := range c.Evaluators {
-		if err := ev.Stop(rollingLameDuck + 20*time.Second); err != nil {
-			t.Fatalf("%s did not exit cleanly on SIGTERM: %v", ev.Name, err)
+	for i, p := range procs {
+		if err := p.Stop(rollingLameDuck + 20*time.Second); err != nil {
+			t.Fatalf("%s did not exit cleanly on SIGTERM: %v", p.Name, err)
 		}
-		if err := ev.Start(); err != nil {
+		if err := p.Start(); err != nil {
 			t.Fatal(err)
 		}
-		if err := ev.WaitReady(ctx, 30*time.Second); err != nil {
+		if err := p.WaitReady(ctx, 30*time.Second); err != nil {
 			t.Fatal(err)
 		}
 		lb.waitStatus(t, i, "UP")
 		lb.waitServed(t, i, lb.served(t, i)) // traffic is back on it before the next one stops
-		t.Logf("%s restarted %s into the load", ev.Name, time.Since(started).Round(time.Millisecond))
+		t.Logf("%s restarted %s into the load", p.Name, time.Since(started).Round(time.Millisecond))
 	}
 	if restarted := time.Since(started); restarted > duration {
 		t.Fatalf("the restarts took %s, longer than the load (%s): the test proves less than it says", restarted, duration)
 	}
 
 	res := <-results
-	t.Logf("%d requests through HAProxy at %d/s during two rolling restarts: %d answered 200 with the flag, %d failed; "+
-		"latency p50 %s, p99 %s, max %s", res.Sent, rate, res.OK, res.Errors,
+	t.Logf("%d requests through HAProxy at %d/s during %d rolling restarts: %d succeeded, %d failed; "+
+		"latency p50 %s, p99 %s, max %s", res.Sent, rate, len(procs), res.OK, res.Errors,
 		res.Latency.Quantile(0.5), res.Latency.Quantile(0.99), res.Latency.Max())
 	if res.Errors != 0 || res.OK != res.Sent {
 		t.Fatalf("%d of %d requests failed (statuses %v); last error: %s", res.Sent-res.OK, res.Sent, res.Statuses, res.LastError)
 	}
+}
+
+// projectsAnswer accepts a 200 listing the project.
+func projectsAnswer(status int, body []byte) error {
+	if status != http.StatusOK || !bytes.Contains(body, []byte(`"e2e"`)) {
+		return fmt.Errorf("status %d: %s", status, body)
+	}
+	return nil
 }
 
 // rollingAnswer accepts a 200 whose flags hold "rolling", enabled.
