@@ -12,8 +12,10 @@ import (
 
 	"github.com/halyard-flags/halyard/services/writer/internal/config"
 	"github.com/halyard-flags/halyard/services/writer/internal/httpapi"
+	"github.com/halyard-flags/halyard/services/writer/internal/monitor"
 	"github.com/halyard-flags/halyard/services/writer/internal/postgres"
 	"github.com/halyard-flags/halyard/services/writer/internal/publisher"
+	"github.com/halyard-flags/halyard/shared/adminserve"
 	"github.com/halyard-flags/halyard/shared/httpserve"
 	"github.com/halyard-flags/halyard/shared/natsconn"
 	"github.com/nats-io/nats.go/jetstream"
@@ -50,13 +52,17 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	pub := publisher.New(postgres.NewOutbox(db), js,
-		publisher.Stream{Name: cfg.Stream, SubjectPrefix: cfg.SubjectPrefix, Replicas: cfg.StreamReplicas},
-		log.Named("publisher"), publisher.PollInterval(cfg.PollInterval))
-
 	var ready, schemaReady atomic.Bool
+	outbox := postgres.NewOutbox(db)
+	mon := monitor.New(monitor.Config{Outbox: outbox, Pool: db.Pool, NATS: nc.Conn, NATSURL: cfg.NATS.URL,
+		Ready: ready.Load, StuckAfter: cfg.OutboxStuckAfter})
+	pub := publisher.New(outbox, js,
+		publisher.Stream{Name: cfg.Stream, SubjectPrefix: cfg.SubjectPrefix, Replicas: cfg.StreamReplicas},
+		log.Named("publisher"), publisher.PollInterval(cfg.PollInterval), publisher.Observe(mon.Publishing()))
+
 	api := &httpapi.Server{Environments: db, Flags: db, Cohorts: db, Bulk: db, Audit: db, Tokens: db,
-		AdminToken: cfg.AdminToken, Log: log.Named("http"), Ready: &ready, SchemaReady: &schemaReady}
+		AdminToken: cfg.AdminToken, Log: log.Named("http"), Ready: &ready, SchemaReady: &schemaReady,
+		Metrics: httpapi.NewMetrics(mon.Registry)}
 	srv := &httpserve.Server{Addr: cfg.Addr, Handler: api.Handler(), Config: cfg.HTTP, ReadyPath: "/readyz",
 		Log: log, Bound: bound}
 
@@ -73,6 +79,13 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	})
 	g.Go(func() error { return pub.Notify(notifying) })
 	g.Go(func() error { return nc.Watch(gctx) })
+	if cfg.AdminAddr != "" && cfg.AdminAddr != config.AdminOff {
+		status := func(ctx context.Context) adminserve.Status { return mon.Status(ctx) }
+		g.Go(func() error {
+			return httpserve.Serve(gctx, cfg.AdminAddr, adminserve.Handler(mon.Registry, status), 10*time.Second,
+				func(a net.Addr) { log.Info("admin listener: /metrics and /status", zap.Stringer("addr", a)) })
+		})
+	}
 	g.Go(func() error {
 		err := srv.Run(gctx)
 		stopPublishing()

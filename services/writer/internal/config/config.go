@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"regexp"
 	"strconv"
@@ -30,7 +31,15 @@ type Config struct {
 	PollInterval   time.Duration    // HALYARD_OUTBOX_POLL: publisher polling fallback when NOTIFY is missed
 	LogFormat      string           // HALYARD_LOG_FORMAT: json or console
 	LogLevel       string           // HALYARD_LOG_LEVEL: debug, info, warn or error (HALYARD_DEBUG: debug)
+	// AdminAddr is HALYARD_ADMIN_ADDR: the admin listener serving /metrics and /status ("" or "off": none).
+	AdminAddr string
+	// OutboxStuckAfter is HALYARD_OUTBOX_STUCK_AFTER: /status says degraded once the oldest pending outbox
+	// row is older than this.
+	OutboxStuckAfter time.Duration
 }
+
+// AdminOff is the HALYARD_ADMIN_ADDR that disables the admin listener.
+const AdminOff = "off"
 
 // DefaultHTTP is the writer's HTTP configuration: imports and cohort uploads take up to 64 MiB, so reading
 // a request and answering it may take minutes on a slow link.
@@ -48,6 +57,10 @@ var Help = `Environment:
   HALYARD_SUBJECT_PREFIX   snapshot subject prefix (default halyard.snapshot)
   HALYARD_STREAM_REPLICAS  stream replicas, 1 or 3 for a NATS cluster (default 1)
   HALYARD_OUTBOX_POLL      outbox polling fallback interval (default 1s)
+  HALYARD_ADMIN_ADDR       admin listener for /metrics and /status (default :9090; off disables it)
+  HALYARD_OUTBOX_STUCK_AFTER
+                           /status says degraded once a change has waited this long to be published
+                           (default 30s)
   HALYARD_LOG_FORMAT       json or console (default json)
   HALYARD_LOG_LEVEL        debug, info, warn or error (default info)
   HALYARD_DEBUG            set to anything: debug-level logs when HALYARD_LOG_LEVEL is not set
@@ -64,6 +77,7 @@ func FromEnv() (Config, error) {
 		SubjectPrefix: envOr("HALYARD_SUBJECT_PREFIX", "halyard.snapshot"),
 		LogFormat:     envOr("HALYARD_LOG_FORMAT", "json"),
 		LogLevel:      logging.LevelFromEnv(os.Getenv),
+		AdminAddr:     envOr("HALYARD_ADMIN_ADDR", ":9090"),
 	}
 	var errs []error
 	var err error
@@ -72,6 +86,9 @@ func FromEnv() (Config, error) {
 	}
 	if c.PollInterval, err = time.ParseDuration(envOr("HALYARD_OUTBOX_POLL", "1s")); err != nil {
 		errs = append(errs, fmt.Errorf("HALYARD_OUTBOX_POLL: %q is not a duration (like 1s or 250ms)", os.Getenv("HALYARD_OUTBOX_POLL")))
+	}
+	if c.OutboxStuckAfter, err = time.ParseDuration(envOr("HALYARD_OUTBOX_STUCK_AFTER", "30s")); err != nil {
+		errs = append(errs, fmt.Errorf("HALYARD_OUTBOX_STUCK_AFTER: %q is not a duration (like 30s)", os.Getenv("HALYARD_OUTBOX_STUCK_AFTER")))
 	}
 	c.HTTP, err = httpserve.ConfigFromEnv(os.Getenv, DefaultHTTP)
 	return c, errors.Join(append(errs, err)...)
@@ -99,6 +116,12 @@ func (c Config) Validate() error {
 	}
 	if _, err := logging.ParseLevel(c.LogLevel); err != nil {
 		errs = append(errs, errors.New("HALYARD_LOG_LEVEL must be debug, info, warn or error"))
+	}
+	if _, _, err := net.SplitHostPort(c.AdminAddr); err != nil && c.AdminAddr != AdminOff {
+		errs = append(errs, errors.New("HALYARD_ADMIN_ADDR must be host:port, :port or off"))
+	}
+	if c.OutboxStuckAfter <= 0 {
+		errs = append(errs, errors.New("HALYARD_OUTBOX_STUCK_AFTER must be positive"))
 	}
 	if strings.ContainsAny(c.SubjectPrefix, " *>") || c.SubjectPrefix == "" {
 		errs = append(errs, errors.New("HALYARD_SUBJECT_PREFIX must be a plain subject"))

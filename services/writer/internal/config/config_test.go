@@ -25,7 +25,8 @@ func TestFromEnvDefaultsAndValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != ":8080" || c.Stream != "HALYARD_SNAPSHOTS" || c.StreamReplicas != 1 || c.PollInterval != time.Second ||
-		c.NATS.URL != natsconn.DefaultURL || c.HTTP != DefaultHTTP {
+		c.NATS.URL != natsconn.DefaultURL || c.HTTP != DefaultHTTP || c.AdminAddr != ":9090" ||
+		c.OutboxStuckAfter != 30*time.Second {
 		t.Errorf("defaults = %+v", c)
 	}
 	if err := c.Validate(); err != nil {
@@ -38,12 +39,14 @@ func TestFromEnvDefaultsAndValidate(t *testing.T) {
 }
 
 func TestValidateReportsEveryProblem(t *testing.T) {
-	c := Config{AdminToken: "short", StreamReplicas: 2, PollInterval: time.Millisecond, LogFormat: "xml", SubjectPrefix: "a.>"}
+	c := Config{AdminToken: "short", StreamReplicas: 2, PollInterval: time.Millisecond, LogFormat: "xml", SubjectPrefix: "a.>",
+		AdminAddr: "9090", OutboxStuckAfter: -time.Second}
 	err := c.Validate()
 	if err == nil {
 		t.Fatal("Validate accepted a bad configuration")
 	}
-	for _, want := range []string{"DATABASE_URL", "HALYARD_ADMIN_TOKEN", "HALYARD_STREAM_REPLICAS", "HALYARD_OUTBOX_POLL", "HALYARD_LOG_FORMAT", "HALYARD_LOG_LEVEL", "HALYARD_SUBJECT_PREFIX"} {
+	for _, want := range []string{"DATABASE_URL", "HALYARD_ADMIN_TOKEN", "HALYARD_STREAM_REPLICAS", "HALYARD_OUTBOX_POLL", "HALYARD_LOG_FORMAT", "HALYARD_LOG_LEVEL", "HALYARD_SUBJECT_PREFIX",
+		"HALYARD_ADMIN_ADDR", "HALYARD_OUTBOX_STUCK_AFTER"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s: %v", want, err)
 		}
@@ -173,7 +176,8 @@ func TestValidateIncludesNATSAndHTTP(t *testing.T) {
 func valid() Config {
 	return Config{DatabaseURL: "postgres://db/halyard", NATS: natsconn.Config{URL: natsconn.DefaultURL},
 		HTTP: DefaultHTTP, AdminToken: "0123456789abcdef", Stream: "S", SubjectPrefix: "halyard.snapshot",
-		StreamReplicas: 1, PollInterval: time.Second, LogFormat: "json", LogLevel: "info"}
+		StreamReplicas: 1, PollInterval: time.Second, LogFormat: "json", LogLevel: "info", AdminAddr: ":9090",
+		OutboxStuckAfter: 30 * time.Second}
 }
 
 // writeCA writes a file pgx accepts as a CA bundle (a certificate it parses).

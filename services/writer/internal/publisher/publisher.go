@@ -22,6 +22,7 @@ type Publisher struct {
 	poll      time.Duration
 	log       *zap.Logger
 	published func(envID, version int64, bytes int)
+	observer  Observer
 
 	st jetstream.Stream
 	id string // this publisher's NOTIFY payload, to ignore its own notifications
@@ -58,7 +59,7 @@ func OnPublished(fn func(envID, version int64, bytes int)) Option {
 func New(outbox Outbox, js jetstream.JetStream, stream Stream, log *zap.Logger, opts ...Option) *Publisher {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	p := &Publisher{outbox: outbox, js: js, stream: stream, poll: DefaultPollInterval, log: log,
+	p := &Publisher{outbox: outbox, js: js, stream: stream, poll: DefaultPollInterval, log: log, observer: nopObserver{},
 		id:   "writer-" + hex.EncodeToString(b[:]),
 		wake: make(chan struct{}, 1), tell: make(chan struct{}, 1), changed: map[int64]bool{}}
 	for _, opt := range opts {
