@@ -45,6 +45,14 @@ var (
 	cursorT  = map[string]any{"type": "string", "nullable": true, "description": "pass as ?cursor= for the next page; null on the last"}
 )
 
+// The appearance of an environment in the admin UI.
+var (
+	label = map[string]any{"type": "string", "maxLength": 40, "description": "a short badge, e.g. Production; \"\" for none"}
+	color = map[string]any{"type": "string", "pattern": "^(#[0-9a-fA-F]{6})?$",
+		"description": "#rrggbb (stored in lower case), \"\" for none"}
+	protected = map[string]any{"type": "boolean", "description": "the UI asks for confirmation, naming the flag and the environment, before every change here"}
+)
+
 var schemas = map[string]any{
 	"Error": map[string]any{"type": "object", "properties": map[string]any{"code": str, "message": str,
 		"details": map[string]any{"description": "for validation_failed: [{path, message, flag?}]; for cohort_in_use: {flags, cohorts}"}}},
@@ -57,7 +65,11 @@ var schemas = map[string]any{
 	"Project":      obj(map[string]any{"id": integer, "name": str, "created_at": dateTime}),
 	"ProjectList":  obj(map[string]any{"projects": arr(ref("Project"))}),
 	"Environment": obj(map[string]any{"id": integer, "project_id": integer, "name": str, "version": integer, "created_at": dateTime,
-		"sdk_key": str, "server_key": map[string]any{"type": "string", "description": "only when just created"}}),
+		"label": label, "color": color, "protected": protected,
+		"sdk_key": str, "server_key": map[string]any{"type": "string", "description": "only when just created"}},
+		"id", "project_id", "name", "version", "created_at", "label", "color", "protected"),
+	"EnvironmentPatch": input(map[string]any{"name": map[string]any{"type": "string", "minLength": 1, "maxLength": 200},
+		"label": label, "color": color, "protected": protected}),
 	"EnvironmentList": obj(map[string]any{"environments": arr(ref("Environment"))}),
 	"Key": obj(map[string]any{"id": integer, "kind": map[string]any{"type": "string", "enum": []any{"sdk", "server"}},
 		"value": map[string]any{"type": "string", "description": "SDK keys always; server keys only when just created"}, "created_at": dateTime, "expires_at": nullTime}),

@@ -63,6 +63,7 @@ var routes = []route{
 	{http.MethodPost, "/projects/:project_id/environments", admin.ScopeAdmin, (*Server).createEnvironment, false},
 	{http.MethodGet, "/projects/:project_id/environments", admin.ScopeRead, (*Server).listEnvironments, false},
 	{http.MethodGet, "/environments/:env_id", admin.ScopeRead, (*Server).getEnvironment, false},
+	{http.MethodPatch, "/environments/:env_id", admin.ScopeAdmin, (*Server).patchEnvironment, false},
 	{http.MethodPost, "/environments/:env_id/keys/rotate", admin.ScopeAdmin, (*Server).rotateKey, false},
 	{http.MethodDelete, "/environments/:env_id/keys/:key_id", admin.ScopeAdmin, (*Server).revokeKey, false},
 	{http.MethodPut, "/environments/:env_id/group-types", admin.ScopeWrite, (*Server).setGroupTypes, false},
