@@ -39,6 +39,7 @@ var operations = []operation{
 	{"post", "/environments/{env_id}/keys/rotate", "Issue a new SDK or server key; the old ones stay valid for grace_seconds", "environments", "admin", nil, "RotateKey", 201, "KeyRotated", []int{400, 404, 422}},
 	{"delete", "/environments/{env_id}/keys/{key_id}", "Revoke a key now", "environments", "admin", nil, "", 204, "", []int{404}},
 	{"put", "/environments/{env_id}/group-types", "Replace the group type mapping (index → name)", "environments", "write", nil, "GroupTypes", 200, "GroupTypesSet", []int{400, 404, 409, 422}},
+	{"post", "/environments/{env_id}/evaluate", "Evaluate the environment's flags (or a draft of one) for a person with the evaluators' engine; changes nothing", "environments", "read", nil, "EvaluateRequest", 200, "Evaluation", []int{400, 404, 413, 422}},
 
 	{"get", "/environments/{env_id}/flags", "List flags by key, a page at a time", "flags", "read", []string{"search", "active", "tag", "deleted", "limit", "cursor"}, "", 200, "FlagPage", []int{400, 404}},
 	{"post", "/environments/{env_id}/flags", "Create a flag", "flags", "write", nil, "FlagDocument", 201, "Flag", []int{400, 404, 409, 413, 422}},

@@ -34,6 +34,7 @@ type Server struct {
 	Cohorts      CohortStore
 	Bulk         BulkStore // export, import, copy
 	Audit        AuditStore
+	Definitions  DefinitionStore // what evaluate compiles
 	Tokens       TokenStore
 	AdminToken   string
 	Log          *zap.Logger
@@ -67,6 +68,7 @@ var routes = []route{
 	{http.MethodPost, "/environments/:env_id/keys/rotate", admin.ScopeAdmin, (*Server).rotateKey, false},
 	{http.MethodDelete, "/environments/:env_id/keys/:key_id", admin.ScopeAdmin, (*Server).revokeKey, false},
 	{http.MethodPut, "/environments/:env_id/group-types", admin.ScopeWrite, (*Server).setGroupTypes, false},
+	{http.MethodPost, "/environments/:env_id/evaluate", admin.ScopeRead, (*Server).evaluate, false},
 
 	{http.MethodGet, "/environments/:env_id/flags", admin.ScopeRead, (*Server).listFlags, false},
 	{http.MethodPost, "/environments/:env_id/flags", admin.ScopeWrite, (*Server).createFlag, false},
