@@ -30,6 +30,7 @@ var (
 	_ httpapi.AuditStore       = (*postgres.DB)(nil)
 	_ httpapi.TokenStore       = (*postgres.DB)(nil)
 	_ httpapi.DefinitionStore  = (*postgres.DB)(nil)
+	_ httpapi.EventStore       = (*postgres.DB)(nil)
 )
 
 // Run runs the writer until ctx ends. bound, if set, receives the HTTP listen address.
@@ -55,9 +56,11 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 		log.Named("publisher"), publisher.PollInterval(cfg.PollInterval))
 
 	var ready, schemaReady atomic.Bool
+	events := httpapi.NewVersionFeed(db, log.Named("events"))
 	api := &httpapi.Server{Environments: db, Flags: db, Cohorts: db, Bulk: db, Audit: db, Tokens: db, Definitions: db,
-		AdminToken: cfg.AdminToken, Log: log.Named("http"), Ready: &ready, SchemaReady: &schemaReady}
+		Events: events, AdminToken: cfg.AdminToken, Log: log.Named("http"), Ready: &ready, SchemaReady: &schemaReady}
 	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { events.Run(gctx); return nil }) // ends the event streams, so that HTTP can drain
 	g.Go(func() error {
 		return httpserve.Serve(gctx, cfg.Addr, api.Handler(), 10*time.Second, bound)
 	})

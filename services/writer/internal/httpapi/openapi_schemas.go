@@ -96,6 +96,7 @@ var schemas = map[string]any{
 	"Evaluation": obj(map[string]any{"environment_version": integer,
 		"flags": map[string]any{"type": "object", "description": "flag key → its answer", "additionalProperties": ref("FlagEvaluation")}},
 		"environment_version", "flags"),
+	"VersionEvent": obj(map[string]any{"environment_id": integer, "version": integer}, "environment_id", "version"),
 	"FlagEvaluation": obj(map[string]any{"enabled": boolean, "variant": map[string]any{"type": "string", "nullable": true},
 		"payload": map[string]any{"nullable": true, "description": "the payload as stored, for true or for the variant; null when none"},
 		"reason": obj(map[string]any{"code": map[string]any{"type": "string", "description": "condition_match, no_condition_match, out_of_rollout_bound, no_group_type, holdout_condition_value, super_condition_value, flag_disabled, missing_dependency, dependency_not_found, dependency_cycle, invalid_definition"},

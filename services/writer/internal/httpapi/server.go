@@ -35,6 +35,7 @@ type Server struct {
 	Bulk         BulkStore // export, import, copy
 	Audit        AuditStore
 	Definitions  DefinitionStore // what evaluate compiles
+	Events       *VersionFeed    // what the events streams follow
 	Tokens       TokenStore
 	AdminToken   string
 	Log          *zap.Logger
@@ -69,6 +70,7 @@ var routes = []route{
 	{http.MethodDelete, "/environments/:env_id/keys/:key_id", admin.ScopeAdmin, (*Server).revokeKey, false},
 	{http.MethodPut, "/environments/:env_id/group-types", admin.ScopeWrite, (*Server).setGroupTypes, false},
 	{http.MethodPost, "/environments/:env_id/evaluate", admin.ScopeRead, (*Server).evaluate, false},
+	{http.MethodGet, "/environments/:env_id/events", admin.ScopeRead, (*Server).environmentEvents, false},
 
 	{http.MethodGet, "/environments/:env_id/flags", admin.ScopeRead, (*Server).listFlags, false},
 	{http.MethodPost, "/environments/:env_id/flags", admin.ScopeWrite, (*Server).createFlag, false},
