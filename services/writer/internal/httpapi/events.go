@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -21,8 +22,7 @@ func (s *Server) environmentEvents(c echo.Context) error {
 	if s.Events == nil {
 		return apperr.New(apperr.Unavailable, "events_unavailable", "this writer does not stream events")
 	}
-	ctx := c.Request().Context()
-	version, err := s.Events.store.EnvironmentVersion(ctx, envID)
+	version, err := s.Events.store.EnvironmentVersion(c.Request().Context(), envID)
 	if err != nil {
 		return err
 	}
@@ -31,38 +31,42 @@ func (s *Server) environmentEvents(c echo.Context) error {
 		return apperr.New(apperr.Unavailable, "shutting_down", "the writer is shutting down; reconnect to another")
 	}
 	defer s.Events.unsubscribe(sub)
+	s.Events.stream(c.Request().Context(), c.Response(), sub)
+	return nil
+}
 
-	w := c.Response()
+// stream writes sub's events to w until the client goes away or the feed ends.
+func (f *VersionFeed) stream(ctx context.Context, w *echo.Response, sub *subscription) {
 	w.Header().Set(echo.HeaderContentType, "text/event-stream")
 	w.Header().Set(echo.HeaderCacheControl, "no-cache")
 	w.Header().Set("X-Accel-Buffering", "no") // proxies that buffer (nginx) pass each event on at once
 	w.WriteHeader(http.StatusOK)
 	flush := http.NewResponseController(w.Writer).Flush
 	sent := sub.feed.version.Load()
-	if err := writeVersionEvent(w, envID, sent); err != nil || flush() != nil {
-		return nil // the client went away
+	if err := writeVersionEvent(w, sub.envID, sent); err != nil || flush() != nil {
+		return // the client went away
 	}
-	heartbeat := time.NewTicker(s.Events.heartbeat)
+	heartbeat := time.NewTicker(f.heartbeat)
 	defer heartbeat.Stop()
 	for {
 		var err error
 		select {
 		case <-ctx.Done():
-			return nil
-		case <-s.Events.done:
-			return nil
+			return
+		case <-f.done:
+			return
 		case <-sub.changed:
 			v := sub.feed.version.Load()
 			if v <= sent {
 				continue
 			}
-			sent, err = v, writeVersionEvent(w, envID, v)
-			heartbeat.Reset(s.Events.heartbeat)
+			sent, err = v, writeVersionEvent(w, sub.envID, v)
+			heartbeat.Reset(f.heartbeat)
 		case <-heartbeat.C:
 			_, err = w.Write([]byte(": heartbeat\n\n"))
 		}
 		if err != nil || flush() != nil {
-			return nil
+			return
 		}
 	}
 }
