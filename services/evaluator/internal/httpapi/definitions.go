@@ -28,6 +28,10 @@ func (s *Server) localEvaluation(c echo.Context) error {
 		return err
 	}
 	env, ok := s.Store.ByServerKey(key)
+	env, ok, err := s.atVersion(c.Request(), c.Response().Header(), env, ok, func() (*store.Env, bool) { return s.Store.ByServerKey(key) })
+	if err != nil {
+		return err
+	}
 	if !ok {
 		return apperr.New(apperr.Unauthorized, "invalid_server_key", "the server key is not valid")
 	}

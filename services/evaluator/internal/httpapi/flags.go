@@ -100,6 +100,10 @@ func (s *Server) answerFlags(c echo.Context, sh shape, withConfig bool) error {
 		return err
 	}
 	env, ok := s.Store.BySDKKey(token)
+	env, ok, err = s.atVersion(req, c.Response().Header(), env, ok, func() (*store.Env, bool) { return s.Store.BySDKKey(token) })
+	if err != nil {
+		return err
+	}
 	if !ok {
 		return apperr.New(apperr.Unauthorized, "invalid_token", "the project token is not valid")
 	}
