@@ -20,6 +20,9 @@ type View struct {
 type Fragments struct {
 	Flags []Flag         // in the engine's key order, which is the order of EvaluateAll's results
 	ByKey map[string]int // index into Flags
+	// Scoped is true when some flag is served only to some requests (an evaluation runtime other than all,
+	// or evaluation contexts): only then do PostHog answers look at the request's scope.
+	Scoped bool
 }
 
 // Flag is one flag's encoded fragments.
@@ -32,7 +35,9 @@ type Flag struct {
 	OFREPTail    []byte // OFREP metadata: `,"version":version}}`
 	Description  []byte // /flags v2 metadata.description: a JSON string, or null
 	Multivariate bool
-	None         Payload // no payload
+	Runtime      string   // the flag's evaluation_runtime
+	Contexts     []string // the flag's evaluation_contexts
+	None         Payload  // no payload
 	Payloads     []Payload
 }
 

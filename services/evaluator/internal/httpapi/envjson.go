@@ -28,6 +28,7 @@ func buildEnvJSON(e *eval.Engine) *envJSON {
 	for i, k := range keys {
 		ej.Flags[i] = newFlagJSON(e, k, a)
 		ej.ByKey[k] = i
+		ej.Scoped = ej.Scoped || scoped(&ej.Flags[i])
 	}
 	return ej
 }
@@ -68,6 +69,7 @@ func newFlagJSON(e *eval.Engine, key string, a *arena) flagJSON {
 		return f
 	}
 	f.ID, f.Version = def.ID, def.Version
+	f.Runtime, f.Contexts = def.EvaluationRuntime, def.EvaluationContexts
 	s = len(a.b)
 	a.b = appendInt(append(a.b, `"flagId":`...), f.ID)
 	f.OFREPFlagID = a.since(s)
