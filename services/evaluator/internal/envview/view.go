@@ -20,6 +20,9 @@ type View struct {
 type Fragments struct {
 	Flags []Flag         // in the engine's key order, which is the order of EvaluateAll's results
 	ByKey map[string]int // index into Flags
+	// FlagSetID is OFREP metadata's `,"flagSetId":"<environment id>"`: OpenFeature's well-known key for the
+	// flag set, which for Halyard is the environment.
+	FlagSetID []byte
 	// Scoped is true when some flag is served only to some requests (an evaluation runtime other than all,
 	// or evaluation contexts): only then do PostHog answers look at the request's scope.
 	Scoped bool
@@ -32,7 +35,7 @@ type Flag struct {
 	Quoted       []byte // the key as a JSON string
 	V2Head       []byte // /flags v2: `"key":{"key":"key","enabled":`
 	OFREPFlagID  []byte // OFREP metadata: `"flagId":id`
-	OFREPTail    []byte // OFREP metadata: `,"version":version}}`
+	OFREPTail    []byte // OFREP metadata: `,"version":"version"}}`
 	Description  []byte // /flags v2 metadata.description: a JSON string, or null
 	Multivariate bool
 	Runtime      string   // the flag's evaluation_runtime
