@@ -25,15 +25,22 @@ func Buffered(interval time.Duration) Option {
 	return func(o *options) { o.flush = interval }
 }
 
+// Output has a Buffered logger write to w instead of stderr (tests, benchmarks).
+func Output(w io.Writer) Option {
+	return func(o *options) { o.out = w }
+}
+
 // buffered builds cfg's logger writing through a zapcore.BufferedWriteSyncer.
 func buffered(cfg zap.Config, o options) *zap.Logger {
 	out := o.out
 	if out == nil {
 		out = os.Stderr
 	}
-	enc := zapcore.NewJSONEncoder(cfg.EncoderConfig)
+	ec := cfg.EncoderConfig
+	ec.EncodeTime = encodeISO8601 // ISO 8601, as both formats write it, for less
+	enc := zapcore.NewJSONEncoder(ec)
 	if cfg.Encoding == "console" {
-		enc = zapcore.NewConsoleEncoder(cfg.EncoderConfig)
+		enc = zapcore.NewConsoleEncoder(ec)
 	}
 	ws := &zapcore.BufferedWriteSyncer{WS: zapcore.AddSync(out), FlushInterval: o.flush}
 	return zap.New(zapcore.NewCore(enc, ws, cfg.Level), zap.ErrorOutput(zapcore.Lock(zapcore.AddSync(os.Stderr))))

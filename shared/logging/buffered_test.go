@@ -35,7 +35,7 @@ func TestBuffered(t *testing.T) {
 	for _, format := range []string{"json", "console"} {
 		t.Run(format, func(t *testing.T) {
 			var out syncBuffer
-			log, err := New(format, "info", Buffered(time.Hour), func(o *options) { o.out = &out })
+			log, err := New(format, "info", Buffered(time.Hour), Output(&out))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,7 +73,7 @@ func TestBuffered(t *testing.T) {
 // TestBufferedFlushesOnItsOwn: without Sync, the interval flushes.
 func TestBufferedFlushesOnItsOwn(t *testing.T) {
 	var out syncBuffer
-	log, err := New("json", "info", Buffered(10*time.Millisecond), func(o *options) { o.out = &out })
+	log, err := New("json", "info", Buffered(10*time.Millisecond), Output(&out))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,5 +84,12 @@ func TestBufferedFlushesOnItsOwn(t *testing.T) {
 			t.Fatal("nothing flushed 5s after the entry")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestOutputNeedsBuffered: Output is refused without Buffered.
+func TestOutputNeedsBuffered(t *testing.T) {
+	if _, err := New("json", "info", Output(&syncBuffer{})); err == nil {
+		t.Error("New accepted Output without Buffered")
 	}
 }

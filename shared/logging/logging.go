@@ -34,6 +34,9 @@ func New(format, level string, opts ...Option) (*zap.Logger, error) {
 		return nil, fmt.Errorf("logging.New: unknown format %q (json or console)", format)
 	}
 	cfg.Level = zap.NewAtomicLevelAt(lvl)
+	if o.out != nil && o.flush == 0 {
+		return nil, fmt.Errorf("logging.New: Output is for Buffered loggers")
+	}
 	if o.flush > 0 {
 		return buffered(cfg, o), nil
 	}
