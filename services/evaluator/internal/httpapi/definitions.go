@@ -41,6 +41,7 @@ func (s *Server) localEvaluation(c echo.Context) error {
 	if etagMatches(c.Request().Header.Get("If-None-Match"), d.ETag) {
 		return c.NoContent(http.StatusNotModified)
 	}
+	s.Metrics.evaluated(evalLocalEvaluation, env.Engine.Len())
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, d.Body)
 }
 
