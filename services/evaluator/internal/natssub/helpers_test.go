@@ -149,7 +149,7 @@ func (f *follower) onApplied(envID, version int64, _ time.Time) {
 // recorder is the follower's Observer: it records rejections (applies are recorded by OnApplied).
 type recorder struct{ f *follower }
 
-func (recorder) Applied(*wire.Snapshot, time.Duration) {}
+func (recorder) Applied(*wire.Snapshot, time.Duration, bool) {}
 
 func (r recorder) Rejected(reason string) {
 	r.f.mu.Lock()

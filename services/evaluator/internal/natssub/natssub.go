@@ -146,7 +146,7 @@ func (f *Follower) apply(subject, version string, data []byte) {
 	published := time.UnixMilli(snap.PublishedAt)
 	f.log.Debug("applied snapshot", zap.Int64("environment", snap.EnvironmentID), zap.Int64("version", snap.Version),
 		zap.Int("flags", len(snap.Flags)), zap.Duration("took", took), zap.Duration("lag", time.Since(published)))
-	f.observer.Applied(snap, took)
+	f.observer.Applied(snap, took, !f.CaughtUp.Load())
 	if f.applied != nil {
 		f.applied(snap.EnvironmentID, snap.Version, published)
 	}
