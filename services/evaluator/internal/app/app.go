@@ -1,5 +1,6 @@
-// Package app wires the evaluator together: the JetStream follower feeding the in-memory store, and the
-// SDK-facing HTTP API, run until the context ends and then shut down in order.
+// Package app wires the evaluator together: the JetStream follower feeding the in-memory store, the
+// SDK-facing HTTP API and the admin listener (metrics, status), run until the context ends and then shut
+// down in order.
 package app
 
 import (
@@ -48,9 +49,14 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
+	obs, err := newObservability(ctx, cfg, nc)
+	if err != nil {
+		return err
+	}
+	defer obs.close()
 	st := store.New()
-	follower := natssub.New(js, cfg.Stream, cfg.SubjectPrefix, st, log.Named("natssub"))
-	api := &httpapi.Server{Store: st, Ready: &follower.CaughtUp, Log: log.Named("http")}
+	follower := natssub.New(js, cfg.Stream, cfg.SubjectPrefix, st, log.Named("natssub"), natssub.Observe(obs.snapshots))
+	api := &httpapi.Server{Store: st, Ready: &follower.CaughtUp, Log: log.Named("http"), Metrics: obs.http, AccessLog: obs.access}
 	if cfg.RateLimit > 0 {
 		api.Limiter = ratelimit.New(cfg.RateLimit, cfg.RateBurst)
 	}
@@ -58,6 +64,7 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return follower.Run(gctx) })
 	g.Go(func() error { return httpserve.Serve(gctx, cfg.Addr, api.Handler(), 10*time.Second, bound) })
+	g.Go(func() error { return obs.serve(gctx, st, api, nil) })
 	return g.Wait()
 }
 
