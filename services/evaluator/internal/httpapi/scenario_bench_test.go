@@ -67,15 +67,19 @@ func benchServer(b *testing.B, docs []map[string]any) http.Handler {
 	return s.Handler()
 }
 
-// observeBench measures s as the evaluator does (metrics, and the access log as the evaluator builds it,
-// written into io.Discard), unless BENCH_UNOBSERVED is set: then only the request id and the panic
-// recovery remain.
+// observeBench measures s as the evaluator does: metrics, and the access log as the evaluator builds it,
+// written into io.Discard. BENCH_OBSERVE=metrics leaves the access log out, BENCH_OBSERVE=none both (the
+// request id and the panic recovery remain), to compare.
 func observeBench(b *testing.B, s *Server) {
 	b.Helper()
-	if os.Getenv("BENCH_UNOBSERVED") != "" {
+	mode := os.Getenv("BENCH_OBSERVE")
+	if mode == "none" {
 		return
 	}
 	s.Metrics = NewMetrics(prometheus.NewRegistry())
+	if mode == "metrics" {
+		return
+	}
 	access, err := logging.New("json", "info", logging.Buffered(time.Second), logging.Output(io.Discard))
 	if err != nil {
 		b.Fatal(err)
