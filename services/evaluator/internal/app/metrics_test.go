@@ -70,16 +70,26 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("GET /nowhere = %d", code)
 	}
 
-	publish(t, js, 1, 2, encode(t, snapshot(1, 2)))
-	publish(t, js, 1, 3, []byte("not msgpack\xc1"))
-	publish(t, js, 1, 1, encode(t, snapshot(1, 1)))
-	publish(t, js, 1, 9, encode(t, snapshot(5, 9)))
-	waitFor(t, "the snapshots to be handled", func() error {
-		if got := scrape(t, ev)[`halyard_snapshots_rejected_total{reason="wrong_environment"}`]; got != 1 {
-			return fmt.Errorf("wrong_environment rejections: %v", got)
-		}
-		return nil
-	})
+	// The stream keeps one message per subject: each must be handled before the next replaces it.
+	for _, m := range []struct {
+		version int64
+		data    []byte
+		series  string
+	}{
+		{2, encode(t, snapshot(1, 2)), `halyard_snapshot_version{environment="1"}`},
+		{3, []byte("not msgpack\xc1"), `halyard_snapshots_rejected_total{reason="decode"}`},
+		{1, encode(t, snapshot(1, 1)), `halyard_snapshots_rejected_total{reason="older"}`},
+		{9, encode(t, snapshot(5, 9)), `halyard_snapshots_rejected_total{reason="wrong_environment"}`},
+	} {
+		before := scrape(t, ev)[m.series]
+		publish(t, js, 1, m.version, m.data)
+		waitFor(t, m.series+" to move", func() error {
+			if got := scrape(t, ev)[m.series]; got == before {
+				return fmt.Errorf("still %v", got)
+			}
+			return nil
+		})
+	}
 
 	after := scrape(t, ev)
 	want := map[string]float64{

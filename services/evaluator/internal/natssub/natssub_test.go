@@ -164,13 +164,20 @@ func TestRejectionsLoggedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range []struct {
+	for i, m := range []struct {
 		version int64
 		data    []byte
 	}{{6, garbage}, {6, garbage}, {7, garbage}, {1, wrongEnv}, {1, wrongEnv}, {6, garbage}} {
 		publishRaw(t, js, 1, m.version, m.data)
+		// The stream keeps one message per subject: each must be handled before the next replaces it.
+		waitFor(t, fmt.Sprintf("rejection %d", i+1), func() error {
+			if n := len(f.rejections()); n != i+1 {
+				return fmt.Errorf("%d rejections", n)
+			}
+			return nil
+		})
 	}
-	publish(t, js, snapshot(2, 1)) // delivered after the others
+	publish(t, js, snapshot(2, 1)) // handled after the others, so their logging is done
 	f.waitVersion(t, 2, 1)
 
 	wantRejected := []string{RejectDecode, RejectDecode, RejectDecode, RejectWrongEnvironment, RejectWrongEnvironment, RejectDecode}
