@@ -14,7 +14,9 @@ import (
 	"github.com/halyard-flags/halyard/services/writer/internal/httpapi"
 	"github.com/halyard-flags/halyard/services/writer/internal/postgres"
 	"github.com/halyard-flags/halyard/services/writer/internal/publisher"
+	"github.com/halyard-flags/halyard/services/writer/internal/webui"
 	"github.com/halyard-flags/halyard/shared/httpserve"
+	"github.com/halyard-flags/halyard/ui"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
@@ -56,9 +58,13 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	var ready, schemaReady atomic.Bool
 	api := &httpapi.Server{Environments: db, Flags: db, Cohorts: db, Bulk: db, Audit: db, Tokens: db,
 		AdminToken: cfg.AdminToken, Log: log.Named("http"), Ready: &ready, SchemaReady: &schemaReady}
+	handler := api.Handler()
+	if err := webui.Mount(handler, ui.Assets(), webui.Options{EvaluatorURL: cfg.EvaluatorURL}); err != nil {
+		return err
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		return httpserve.Serve(gctx, cfg.Addr, api.Handler(), 10*time.Second, bound)
+		return httpserve.Serve(gctx, cfg.Addr, handler, 10*time.Second, bound)
 	})
 	g.Go(func() error { return pub.Notify(gctx) })
 	g.Go(func() error {

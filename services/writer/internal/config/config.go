@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -25,6 +26,7 @@ type Config struct {
 	PollInterval   time.Duration // HALYARD_OUTBOX_POLL: publisher polling fallback when NOTIFY is missed
 	LogFormat      string        // HALYARD_LOG_FORMAT: json or console
 	LogLevel       string        // HALYARD_LOG_LEVEL: debug, info, warn or error (HALYARD_DEBUG: debug)
+	EvaluatorURL   string        // HALYARD_EVALUATOR_URL: where SDKs reach an evaluator, shown in the UI's snippets
 }
 
 // Help documents every variable, for -h.
@@ -39,7 +41,8 @@ const Help = `Environment:
   HALYARD_OUTBOX_POLL      outbox polling fallback interval (default 1s)
   HALYARD_LOG_FORMAT       json or console (default json)
   HALYARD_LOG_LEVEL        debug, info, warn or error (default info)
-  HALYARD_DEBUG            set to anything: debug-level logs when HALYARD_LOG_LEVEL is not set`
+  HALYARD_DEBUG            set to anything: debug-level logs when HALYARD_LOG_LEVEL is not set
+  HALYARD_EVALUATOR_URL    evaluators' URL as SDKs reach it, filled into the admin UI's SDK snippets (default none)`
 
 // FromEnv reads the configuration; call Validate before use.
 func FromEnv() (Config, error) {
@@ -52,6 +55,7 @@ func FromEnv() (Config, error) {
 		SubjectPrefix: envOr("HALYARD_SUBJECT_PREFIX", "halyard.snapshot"),
 		LogFormat:     envOr("HALYARD_LOG_FORMAT", "json"),
 		LogLevel:      logging.LevelFromEnv(os.Getenv),
+		EvaluatorURL:  os.Getenv("HALYARD_EVALUATOR_URL"),
 	}
 	var err error
 	if c.StreamReplicas, err = strconv.Atoi(envOr("HALYARD_STREAM_REPLICAS", "1")); err != nil {
@@ -83,6 +87,9 @@ func (c Config) Validate() error {
 	}
 	if _, err := logging.ParseLevel(c.LogLevel); err != nil {
 		errs = append(errs, errors.New("HALYARD_LOG_LEVEL must be debug, info, warn or error"))
+	}
+	if u, err := url.Parse(c.EvaluatorURL); c.EvaluatorURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		errs = append(errs, errors.New("HALYARD_EVALUATOR_URL must be an http or https URL"))
 	}
 	if strings.ContainsAny(c.SubjectPrefix, " *>") || c.SubjectPrefix == "" {
 		errs = append(errs, errors.New("HALYARD_SUBJECT_PREFIX must be a plain subject"))
