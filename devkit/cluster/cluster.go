@@ -27,6 +27,7 @@ type Options struct {
 	EvaluatorAddrs []string // default: two free ports
 	AdminToken     string   // default: a fixed development token
 	LogFormat      string   // json (default) or console
+	UI             bool     // build the writer with -tags ui: it serves ui/dist, which must be built (npm run build)
 	Logs           io.Writer
 }
 
@@ -58,7 +59,7 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 			c.Stop(context.WithoutCancel(ctx))
 		}
 	}()
-	if c.WriterBin, c.EvaluatorBin, err = Build(ctx, o.Root, filepath.Join(o.WorkDir, "bin")); err != nil {
+	if c.WriterBin, c.EvaluatorBin, err = Build(ctx, o.Root, filepath.Join(o.WorkDir, "bin"), o.writerTags()...); err != nil {
 		return c, err
 	}
 	if err = c.startNATS(); err != nil {
@@ -87,6 +88,13 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 		}
 	}
 	return c, nil
+}
+
+func (o Options) writerTags() []string {
+	if o.UI {
+		return []string{"ui"}
+	}
+	return nil
 }
 
 func (o Options) withDefaults() Options {
@@ -164,10 +172,14 @@ func (c *Cluster) startDatabase(ctx context.Context) error {
 
 // NewWriter returns (unstarted) a writer process of this cluster listening on addr.
 func (c *Cluster) NewWriter(addr string) *Process {
-	return &Process{Name: "writer", Bin: c.WriterBin, Addr: addr, Log: prefixed(c.Opts.Logs, "writer"), Env: []string{
+	p := &Process{Name: "writer", Bin: c.WriterBin, Addr: addr, Log: prefixed(c.Opts.Logs, "writer"), Env: []string{
 		"DATABASE_URL=" + c.DatabaseURL, "NATS_URL=" + c.NATSURL, "WRITER_ADDR=" + addr,
 		"HALYARD_ADMIN_TOKEN=" + c.Opts.AdminToken, "HALYARD_LOG_FORMAT=" + c.Opts.LogFormat,
 	}}
+	if len(c.Opts.EvaluatorAddrs) > 0 { // the admin UI's SDK snippets point at the first evaluator
+		p.Env = append(p.Env, "HALYARD_EVALUATOR_URL=http://"+c.Opts.EvaluatorAddrs[0])
+	}
+	return p
 }
 
 // NewEvaluator returns (unstarted) an evaluator process of this cluster listening on addr.
