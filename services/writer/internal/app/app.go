@@ -31,6 +31,7 @@ var (
 	_ httpapi.BulkStore        = (*postgres.DB)(nil)
 	_ httpapi.AuditStore       = (*postgres.DB)(nil)
 	_ httpapi.TokenStore       = (*postgres.DB)(nil)
+	_ httpapi.DefinitionStore  = (*postgres.DB)(nil)
 )
 
 // Run runs the writer until ctx ends. bound, if set, receives the HTTP listen address.
@@ -56,7 +57,7 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 		log.Named("publisher"), publisher.PollInterval(cfg.PollInterval))
 
 	var ready, schemaReady atomic.Bool
-	api := &httpapi.Server{Environments: db, Flags: db, Cohorts: db, Bulk: db, Audit: db, Tokens: db,
+	api := &httpapi.Server{Environments: db, Flags: db, Cohorts: db, Bulk: db, Audit: db, Tokens: db, Definitions: db,
 		AdminToken: cfg.AdminToken, Log: log.Named("http"), Ready: &ready, SchemaReady: &schemaReady}
 	handler := api.Handler()
 	if err := webui.Mount(handler, ui.Assets(), webui.Options{EvaluatorURL: cfg.EvaluatorURL}); err != nil {

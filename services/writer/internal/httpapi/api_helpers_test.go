@@ -44,7 +44,7 @@ func newAPI(tb testing.TB) *api {
 	}
 	var ready atomic.Bool
 	ready.Store(true)
-	s := &Server{Environments: db, Flags: db, Cohorts: db, Bulk: db, Audit: db, Tokens: db,
+	s := &Server{Environments: db, Flags: db, Cohorts: db, Bulk: db, Audit: db, Tokens: db, Definitions: db,
 		AdminToken: testAdminToken, Log: zap.NewNop(), Ready: &ready}
 	return &api{tb: tb, h: s.Handler(), db: db, token: testAdminToken}
 }
