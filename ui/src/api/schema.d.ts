@@ -38,7 +38,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change an environment's name, label, colour or protection (fields left out stay as they are)
+         * @description Needs the admin scope.
+         */
+        patch: operations["patch_environments_by_env_id"];
         trace?: never;
     };
     "/environments/{env_id}/cohorts": {
@@ -135,6 +139,26 @@ export interface paths {
          * @description Needs the write scope.
          */
         post: operations["post_environments_by_env_id_copy-flags"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/environments/{env_id}/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Evaluate the environment's flags (or a draft of one) for a person with the evaluators' engine; changes nothing
+         * @description Needs the read scope.
+         */
+        post: operations["post_environments_by_env_id_evaluate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -529,15 +553,21 @@ export interface components {
             target_environment_id: number;
         };
         Environment: {
+            /** @description #rrggbb (stored in lower case), "" for none */
+            color: string;
             /** Format: date-time */
-            created_at?: string;
-            id?: number;
-            name?: string;
-            project_id?: number;
+            created_at: string;
+            id: number;
+            /** @description a short badge, e.g. Production; "" for none */
+            label: string;
+            name: string;
+            project_id: number;
+            /** @description the UI asks for confirmation, naming the flag and the environment, before every change here */
+            protected: boolean;
             sdk_key?: string;
             /** @description only when just created */
             server_key?: string;
-            version?: number;
+            version: number;
         };
         EnvironmentDetail: components["schemas"]["Environment"] & {
             group_types?: components["schemas"]["GroupTypes"];
@@ -546,11 +576,47 @@ export interface components {
         EnvironmentList: {
             environments?: components["schemas"]["Environment"][];
         };
+        EnvironmentPatch: {
+            /** @description #rrggbb (stored in lower case), "" for none */
+            color?: string;
+            /** @description a short badge, e.g. Production; "" for none */
+            label?: string;
+            name?: string;
+            /** @description the UI asks for confirmation, naming the flag and the environment, before every change here */
+            protected?: boolean;
+        };
         Error: {
             code?: string;
             /** @description for validation_failed: [{path, message, flag?}]; for cohort_in_use: {flags, cohorts} */
             details?: unknown;
             message?: string;
+        };
+        EvaluateRequest: {
+            distinct_id: string;
+            /** @description an unsaved flag document, key included, evaluated in place of the stored flag of its key (or as a new flag); problems are reported under draft. */
+            draft?: components["schemas"]["FlagDocument"];
+            /** @description the flags to answer; every live flag when left out */
+            flag_keys?: string[];
+            /** @description group type name → its properties */
+            group_properties?: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            /** @description group type name → group key */
+            groups?: {
+                [key: string]: string;
+            };
+            person_properties?: {
+                [key: string]: unknown;
+            };
+        };
+        Evaluation: {
+            environment_version: number;
+            /** @description flag key → its answer */
+            flags: {
+                [key: string]: components["schemas"]["FlagEvaluation"];
+            };
         };
         Export: {
             cohorts?: Record<string, never>[];
@@ -603,6 +669,19 @@ export interface components {
             key?: string;
             name?: string;
             tags?: string[];
+        };
+        FlagEvaluation: {
+            enabled: boolean;
+            /** @description the payload as stored, for true or for the variant; null when none */
+            payload: unknown;
+            reason: {
+                /** @description condition_match, no_condition_match, out_of_rollout_bound, no_group_type, holdout_condition_value, super_condition_value, flag_disabled, missing_dependency, dependency_not_found, dependency_cycle, invalid_definition */
+                code: string;
+                /** @description the condition (filters.groups index) that decided; null when none */
+                condition_index: number | null;
+                description: string;
+            };
+            variant: string | null;
         };
         FlagPage: {
             environment_version?: number;
@@ -824,6 +903,98 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_environments_by_env_id: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the ETag read; 412 when stale */
+                "If-Match"?: string;
+            };
+            path: {
+                env_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnvironmentPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Environment"];
+                };
+            };
+            /** @description Malformed request, unknown field or bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Token lacks the scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description If-Match is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed: details lists every {path, message} */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1503,6 +1674,86 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed: details lists every {path, message} */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_environments_by_env_id_evaluate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                env_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvaluateRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Evaluation"];
+                };
+            };
+            /** @description Malformed request, unknown field or bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Token lacks the scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
