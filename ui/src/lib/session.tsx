@@ -25,7 +25,8 @@ export function useSession(): Session {
 
 /**
  * The token's scopes, found without changing anything: GET /tokens needs admin, and a toggle in environment
- * 0 (which never exists) is refused with 403 before its handler runs unless the token may write (then 404).
+ * 0 (which cannot exist) is refused with 403 before its handler runs unless the token may write (then the
+ * handler refuses the id with 400).
  */
 export async function probeScopes(): Promise<Scopes> {
   const denied = async (p: Promise<unknown>) => {

@@ -39,6 +39,9 @@ export function toDocument(f: Flag): FlagDocument {
   };
 }
 
+/** The message a new flag's editor hands to the editor of the saved flag, which replaces it. */
+let handover: string | null = null;
+
 export function FlagEditor({ flagKey }: { flagKey: string | null }) {
   const { env, version, guard } = useEnv();
   const { scopes } = useSession();
@@ -50,7 +53,11 @@ export function FlagEditor({ flagKey }: { flagKey: string | null }) {
   const [conflict, setConflict] = useState<Flag | null>(null);
   const [remote, setRemote] = useState<Flag | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [status, setStatus] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(() => {
+    const h = handover;
+    handover = null;
+    return h;
+  });
   const [busy, setBusy] = useState(false);
   const [tagText, setTagText] = useState("");
   const base = `/environments/${env.id}/flags`;
@@ -110,7 +117,10 @@ export function FlagEditor({ flagKey }: { flagKey: string | null }) {
       setProblems(new Map());
       adopt(data);
       setStatus(`Saved: version ${data.version}.`);
-      if (!flagKey) navigate(`/e/${env.id}/flags/${encodeURIComponent(data.key!)}`, true);
+      if (!flagKey) {
+        handover = `Saved: version ${data.version}.`;
+        navigate(`/e/${env.id}/flags/${encodeURIComponent(data.key!)}`, true);
+      }
     } catch (err) {
       if (err instanceof ApiError && err.status === 412) {
         setConflict(await fetchFlag());
