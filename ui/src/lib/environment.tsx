@@ -57,7 +57,7 @@ export function EnvironmentProvider({ id, children }: { id: number; children: Re
             marked as protected. SDKs using it see the change within seconds.
           </p>
         ),
-        confirmLabel: `Yes, ${action} in ${env.name}`,
+        confirmLabel: `Yes, ${action} ${what} in ${env.name}`,
         danger: true,
       });
     },
