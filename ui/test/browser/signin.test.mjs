@@ -1,7 +1,7 @@
 // Sign-in, the security headers on the UI's responses, and the CSP holding on every page load.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { assertClean, checkScreen, fx, launch, newEnvironment, watch } from "./helpers.mjs";
+import { api, assertClean, checkScreen, fx, launch, newEnvironment, signedIn, watch } from "./helpers.mjs";
 
 let browser;
 before(async () => (browser = await launch()));
@@ -48,4 +48,25 @@ test("sign in with a token: a wrong one is refused, the right one is kept in ses
   assert.equal(await page.evaluate(() => sessionStorage.getItem("halyard.token")), null);
   assertClean(page);
   await context.close();
+});
+
+test("a read-only token sees no control it cannot use", async () => {
+  const env = await newEnvironment("readonly");
+  await api("POST", `/environments/${env.id}/flags`, { key: "look-only", filters: { groups: [] } });
+  const { data: token } = await api("POST", "/tokens", { name: "viewer", scopes: ["read"] });
+  const page = await signedIn(browser, `/e/${env.id}/flags`, { token: token.token });
+  const sw = page.getByRole("switch", { name: "look-only enabled" });
+  await sw.waitFor();
+  assert.equal(await sw.isDisabled(), true);
+  assert.equal(await page.getByRole("link", { name: "New flag" }).count(), 0);
+  assert.match(await page.locator(".scope").textContent(), /read-only/);
+  await page.getByRole("link", { name: "look-only" }).click();
+  await page.getByLabel("Description").waitFor();
+  assert.equal(await page.getByRole("button", { name: "Save" }).count(), 0);
+  await page.getByRole("link", { name: "Settings" }).click();
+  await page.getByRole("heading", { name: "Keys" }).waitFor();
+  assert.equal(await page.getByRole("button", { name: "Rotate key" }).count(), 0);
+  assert.equal(await page.getByRole("button", { name: "Save appearance" }).count(), 0);
+  assertClean(page);
+  await page.context().close();
 });
