@@ -13,15 +13,27 @@ COPY . .
 RUN find . -type f ! \( -name go.mod -o -name go.sum -o -name go.work -o -name go.work.sum \) -delete \
  && find . -type d -empty -delete
 
+# The admin UI's assets (ui/dist), embedded into the writer below with -tags ui. Built with npm from the
+# committed lockfile; nothing of it is fetched at run time.
+FROM node:22-bookworm-slim AS ui
+WORKDIR /src/ui
+COPY ui/package.json ui/package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund --loglevel=error
+COPY ui/ ./
+RUN npm run build
+
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
-ENV CGO_ENABLED=0 GOFLAGS=-buildvcs=false
+# -tags=ui embeds the admin UI's assets (ui/dist, from the ui stage) instead of the page saying how to build them.
+ENV CGO_ENABLED=0 GOFLAGS="-buildvcs=false -tags=ui"
 COPY --from=modfiles /src/ ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
-# The writer's sources, the shared domain and infra (the embedded SQL migrations).
+# The writer's sources, the shared domain, infra (the embedded SQL migrations) and the UI's built assets.
 COPY shared/ shared/
 COPY infra/ infra/
 COPY services/writer/ services/writer/
+COPY ui/*.go ui/go.mod ui/
+COPY --from=ui /src/ui/dist/ ui/dist/
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
     go build -trimpath -ldflags="-s -w" -o /out/writer ./services/writer/cmd/writer
 
