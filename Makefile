@@ -4,7 +4,7 @@ MODULES := shared services/writer services/evaluator infra devkit ui
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GO_TEST_FLAGS ?= -count=1 -timeout 15m
 
-.PHONY: build test test-go js-deps ui-deps ui dev dev-reset up down lint fmt clean help
+.PHONY: build test test-go test-deps js-deps ui-deps ui dev dev-reset up down lint fmt clean help
 
 # The version, commit and build time every binary reports (-version, GET /version, halyard_build_info).
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -19,8 +19,12 @@ build: ui ## binaries into bin/ (the writer with the admin UI embedded), with th
 
 test: test-go ## every test: unit, integration (real Postgres + in-process NATS), compose checks
 
-test-go: js-deps ui-deps ## the Go tests of every module (what test runs; devkit/e2e TestAdminUI runs the browser tests)
+test-go: test-deps js-deps ui-deps ## the Go tests of every module (what test runs; devkit/e2e TestAdminUI runs the browser tests)
 	@set -e; for m in $(MODULES); do echo "== go test $$m"; (cd $$m && go test $(GO_TEST_FLAGS) ./...); done
+
+# HAProxy, which devkit/e2e TestRollingRestart runs the evaluators behind (Debian puts it in /usr/sbin).
+test-deps: ## what the tests need besides Go and PostgreSQL: HAProxy (apt-get install when missing)
+	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || apt-get install -y haproxy || sudo apt-get install -y haproxy
 
 # The JavaScript SDKs devkit/e2e TestJSSDKs runs (posthog-node, OpenFeature OFREP), from the committed lockfile.
 js-deps: devkit/js/node_modules/.package-lock.json ## the JavaScript SDKs for the e2e tests (npm ci)
@@ -48,11 +52,28 @@ dev-reset: ## wipe .dev/: the local cluster's data, NATS store and demo keys (re
 	go build -o bin/halyard-dev ./devkit/cmd/halyard-dev
 	bin/halyard-dev -reset
 
-up: ## the compose cluster (needs a Docker engine)
-	docker compose up --build -d
+# The compose cluster (docs/compose.md). Every image is built on this machine: no registry is needed.
+IMAGE_TAG ?= $(VERSION)
+COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
+COMPOSE_PROJECT ?= halyard
 
-down: ## stop the compose cluster
-	docker compose down
+.PHONY: images test-compose
+
+images: ## every image of the compose cluster, built offline (installs and starts a Docker engine if needed)
+	infra/docker/engine.sh
+	IMAGE_TAG=$(IMAGE_TAG) VERSION=$(VERSION) GO_LDFLAGS="-s -w $(LDFLAGS)" infra/docker/build-images.sh
+
+test-compose: images ## the compose cluster for real: up, changes read back through the load balancer, a NATS node down
+	cd infra && HALYARD_COMPOSE=1 HALYARD_IMAGE_TAG=$(IMAGE_TAG) COMPOSE="$(COMPOSE)" \
+		go test -count=1 -timeout 20m -v -run '^TestCluster$$' ./compose/
+
+up: images ## the compose cluster in the background, then the demo environment's SDK key
+	HALYARD_IMAGE_TAG=$(IMAGE_TAG) $(COMPOSE) -p $(COMPOSE_PROJECT) up -d
+	@docker wait "$$($(COMPOSE) -p $(COMPOSE_PROJECT) ps -q seed)" >/dev/null
+	@docker logs "$$($(COMPOSE) -p $(COMPOSE_PROJECT) ps -q seed)"
+
+down: ## stop the compose cluster (its volumes stay: add -v by hand to drop them)
+	$(COMPOSE) -p $(COMPOSE_PROJECT) down
 
 lint: ## gofmt, go vet and staticcheck (pinned)
 	@unformatted=$$(gofmt -l $(MODULES)); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi

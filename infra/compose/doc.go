@@ -1,5 +1,8 @@
-// Package compose holds the tests that keep Halyard's local cluster honest: docker-compose.yml, the
-// Dockerfiles it builds and the NATS config it mounts. There is no Docker engine in CI, so these tests
-// load the compose file with the same library Docker Compose uses (compose-go), check the files it
-// points at, and run the NATS config in an in-process server.
+// Package compose holds the tests that keep Halyard's compose cluster honest: docker-compose.yml, the images
+// it runs (infra/docker), and the configuration it mounts (NATS, HAProxy, Prometheus, Grafana).
+//
+// Most tests need no Docker engine: they load the compose file with the library Docker Compose uses
+// (compose-go), check the Dockerfiles and configuration files it points at against it, and run the NATS
+// configuration, users and permissions in an in-process server. TestCluster, run by `make test-compose`
+// with HALYARD_COMPOSE=1, starts the whole cluster from the locally built images and drives it.
 package compose

@@ -144,8 +144,12 @@ func (d Definitions) withDraft(draft FlagSpec) (Definitions, []flag.Problem) {
 		}
 		flags = append(flags, next)
 	}
-	if ps := newProblems(flag.ValidateSet(d.Flags, d.Cohorts), flag.ValidateSet(flags, d.Cohorts)); len(ps) > 0 {
-		return d, underDraft(ps, draft.Key)
+	// A draft that references no flag and no cohort cannot add a problem to the set (other flags name it by
+	// the id it keeps), so only one that does is checked against the whole set, as a save checks it.
+	if HasReferences(&next) {
+		if ps := newProblems(flag.ValidateSet(d.Flags, d.Cohorts), flag.ValidateSet(flags, d.Cohorts)); len(ps) > 0 {
+			return d, underDraft(ps, draft.Key)
+		}
 	}
 	d.Flags = flags
 	return d, nil

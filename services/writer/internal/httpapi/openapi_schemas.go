@@ -30,7 +30,11 @@ func merged(a, b map[string]any) map[string]any {
 
 var flagFields = map[string]any{"key": map[string]any{"type": "string", "pattern": "^[A-Za-z0-9_-]{1,200}$", "description": "required on POST; on PUT it may be left out"},
 	"name": str, "description": str, "tags": arr(str), "filters": ref("Filters"), "active": map[string]any{"type": "boolean", "default": true},
-	"ensure_experience_continuity": boolean, "bucketing_identifier": map[string]any{"type": "string", "enum": []any{"distinct_id", "device_id"}}}
+	"ensure_experience_continuity": boolean, "bucketing_identifier": map[string]any{"type": "string", "enum": []any{"distinct_id", "device_id"}},
+	"evaluation_runtime": map[string]any{"type": "string", "enum": []any{"all", "client", "server"},
+		"description": "where the flag is served: every request (all, or absent), or only requests from client or from server runtimes (inferred from User-Agent and browser headers as PostHog does, or named in the request's evaluation_runtime)"},
+	"evaluation_contexts": map[string]any{"type": "array", "items": str, "maxItems": 50,
+		"description": "evaluation tags: when set, a request naming evaluation_contexts (or evaluation_environments) is served the flag only if it names one of them"}}
 
 func ref(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
 func arr(items any) map[string]any   { return map[string]any{"type": "array", "items": items} }
@@ -96,6 +100,7 @@ var schemas = map[string]any{
 	"Evaluation": obj(map[string]any{"environment_version": integer,
 		"flags": map[string]any{"type": "object", "description": "flag key → its answer", "additionalProperties": ref("FlagEvaluation")}},
 		"environment_version", "flags"),
+	"VersionEvent": obj(map[string]any{"environment_id": integer, "version": integer}, "environment_id", "version"),
 	"FlagEvaluation": obj(map[string]any{"enabled": boolean, "variant": map[string]any{"type": "string", "nullable": true},
 		"payload": map[string]any{"nullable": true, "description": "the payload as stored, for true or for the variant; null when none"},
 		"reason": obj(map[string]any{"code": map[string]any{"type": "string", "description": "condition_match, no_condition_match, out_of_rollout_bound, no_group_type, holdout_condition_value, super_condition_value, flag_disabled, missing_dependency, dependency_not_found, dependency_cycle, invalid_definition"},
@@ -119,7 +124,7 @@ var schemas = map[string]any{
 	"Export": obj(map[string]any{"format": map[string]any{"type": "string", "enum": []any{"halyard-export/v1"}}, "environment_id": integer,
 		"environment_version": integer, "group_types": ref("GroupTypes"),
 		"cohorts": arr(map[string]any{"type": "object", "description": "id, name, description, is_static, filters, members"}),
-		"flags":   arr(map[string]any{"type": "object", "description": "id, key, name, description, tags, filters, active, ensure_experience_continuity, bucketing_identifier"})}),
+		"flags":   arr(map[string]any{"type": "object", "description": "id, key, name, description, tags, filters, active, ensure_experience_continuity, bucketing_identifier, evaluation_runtime, evaluation_contexts"})}),
 	"Import": map[string]any{"oneOf": []any{ref("Export"), map[string]any{"type": "object", "description": "PostHog local-evaluation payload",
 		"properties": map[string]any{"flags": arr(map[string]any{"type": "object"}), "group_type_mapping": ref("GroupTypes"), "cohorts": map[string]any{"type": "object"}}}}},
 	"ImportResult": obj(map[string]any{"environment_version": integer, "flags_created": integer, "flags_updated": integer, "cohorts_created": integer, "cohorts_updated": integer,

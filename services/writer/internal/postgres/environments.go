@@ -131,3 +131,18 @@ func (db *DB) UpdateEnvironment(ctx context.Context, envID int64, actor admin.Ac
 	next.Version = version
 	return next, nil
 }
+
+// EnvironmentVersions returns the current version of each of the environments that exist among envIDs,
+// in one query: the admin API's event streams poll it for every environment they follow.
+func (db *DB) EnvironmentVersions(ctx context.Context, envIDs []int64) (map[int64]int64, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT id, version FROM environments WHERE id = ANY($1)`, envIDs)
+	if err != nil {
+		return nil, asAppErr(err, "postgres.EnvironmentVersions")
+	}
+	out := make(map[int64]int64, len(envIDs))
+	var id, version int64
+	if _, err := pgx.ForEachRow(rows, []any{&id, &version}, func() error { out[id] = version; return nil }); err != nil {
+		return nil, asAppErr(err, "postgres.EnvironmentVersions")
+	}
+	return out, nil
+}
