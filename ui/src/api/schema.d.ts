@@ -165,6 +165,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/environments/{env_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream the environment's version as server-sent events: a version event on connect and on every change, a heartbeat comment when idle
+         * @description Needs the read scope.
+         */
+        get: operations["get_environments_by_env_id_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/environments/{env_id}/export": {
         parameters: {
             query?: never;
@@ -646,6 +666,13 @@ export interface components {
             ensure_experience_continuity?: boolean;
             environment_id?: number;
             environment_version?: number;
+            /** @description evaluation tags: when set, a request naming evaluation_contexts (or evaluation_environments) is served the flag only if it names one of them */
+            evaluation_contexts?: string[];
+            /**
+             * @description where the flag is served: every request (all, or absent), or only requests from client or from server runtimes (inferred from User-Agent and browser headers as PostHog does, or named in the request's evaluation_runtime)
+             * @enum {string}
+             */
+            evaluation_runtime?: "all" | "client" | "server";
             filters?: components["schemas"]["Filters"];
             id?: number;
             /** @description required on POST; on PUT it may be left out */
@@ -664,6 +691,13 @@ export interface components {
             bucketing_identifier?: "distinct_id" | "device_id";
             description?: string;
             ensure_experience_continuity?: boolean;
+            /** @description evaluation tags: when set, a request naming evaluation_contexts (or evaluation_environments) is served the flag only if it names one of them */
+            evaluation_contexts?: string[];
+            /**
+             * @description where the flag is served: every request (all, or absent), or only requests from client or from server runtimes (inferred from User-Agent and browser headers as PostHog does, or named in the request's evaluation_runtime)
+             * @enum {string}
+             */
+            evaluation_runtime?: "all" | "client" | "server";
             filters?: components["schemas"]["Filters"];
             /** @description required on POST; on PUT it may be left out */
             key?: string;
@@ -787,6 +821,10 @@ export interface components {
             expires_at?: string | null;
             name: string;
             scopes: ("read" | "write" | "admin")[];
+        };
+        VersionEvent: {
+            environment_id: number;
+            version: number;
         };
     };
     responses: never;
@@ -1763,6 +1801,55 @@ export interface operations {
             };
             /** @description Validation failed: details lists every {path, message} */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_environments_by_env_id_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                env_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Token lacks the scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
