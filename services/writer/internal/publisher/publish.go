@@ -2,7 +2,6 @@ package publisher
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -114,20 +113,4 @@ func (p *Publisher) publishAfter(ctx context.Context, subject string, last posit
 		return last, 0, fmt.Errorf("publish %s v%d: %w", subject, snap.Version, err)
 	}
 	return position{seq: ack.Sequence, version: snap.Version}, len(data), nil
-}
-
-// lastPublished returns the stream sequence and version of the subject's last snapshot (zero when none).
-func (p *Publisher) lastPublished(ctx context.Context, subject string) (position, error) {
-	m, err := p.st.GetLastMsgForSubject(ctx, subject)
-	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return position{}, nil
-	}
-	if err != nil {
-		return position{}, err
-	}
-	v, err := strconv.ParseInt(m.Header.Get(HeaderVersion), 10, 64)
-	if err != nil {
-		return position{}, fmt.Errorf("last message of %s has no valid %s header: %w", subject, HeaderVersion, err)
-	}
-	return position{seq: m.Sequence, version: v}, nil
 }
