@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/halyard-flags/halyard/shared/wire"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 )
@@ -54,4 +55,25 @@ func readLast(subject, prefix string, m *jetstream.RawStreamMsg) (int64, error) 
 		return 0, fmt.Errorf("%s %d on a snapshot of version %d", HeaderVersion, v, snap.Version)
 	}
 	return v, nil
+}
+
+// send publishes the snapshot's message expecting lastSeq as the subject's last sequence. When the stream
+// answers that the message is a duplicate (its Nats-Msg-Id was published within the de-duplication window)
+// although the subject does not hold that version any more (the stream was purged, or an older or unreadable
+// message replaced it since), the snapshot is sent again under a repair id naming the sequence it replaces:
+// the id keeps a blind retry of that repair a duplicate too.
+func (p *Publisher) send(ctx context.Context, msg *nats.Msg, snap *wire.Snapshot, lastSeq uint64) (*jetstream.PubAck, error) {
+	id := fmt.Sprintf("env-%d-v%d", snap.EnvironmentID, snap.Version)
+	ack, err := p.js.PublishMsg(ctx, msg, jetstream.WithMsgID(id), jetstream.WithExpectLastSequencePerSubject(lastSeq))
+	if err != nil || !ack.Duplicate {
+		return ack, err
+	}
+	now, err := p.lastPublished(ctx, msg.Subject)
+	if err != nil || now.version == snap.Version {
+		return ack, err
+	}
+	p.log.Info("the stream no longer holds a version it acknowledged; publishing it again",
+		zap.String("subject", msg.Subject), zap.Int64("version", snap.Version), zap.Int64("stream_holds", now.version))
+	return p.js.PublishMsg(ctx, msg, jetstream.WithMsgID(fmt.Sprintf("%s-r%d", id, now.seq)),
+		jetstream.WithExpectLastSequencePerSubject(now.seq))
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/halyard-flags/halyard/shared/wire"
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 )
 
@@ -106,9 +105,7 @@ func (p *Publisher) publishAfter(ctx context.Context, subject string, last posit
 	msg.Data = data
 	msg.Header.Set(HeaderVersion, strconv.FormatInt(snap.Version, 10))
 	msg.Header.Set(HeaderEnvironment, strconv.FormatInt(snap.EnvironmentID, 10))
-	ack, err := p.js.PublishMsg(ctx, msg,
-		jetstream.WithMsgID(fmt.Sprintf("env-%d-v%d", snap.EnvironmentID, snap.Version)),
-		jetstream.WithExpectLastSequencePerSubject(last.seq))
+	ack, err := p.send(ctx, msg, snap, last.seq)
 	if err != nil {
 		return last, 0, fmt.Errorf("publish %s v%d: %w", subject, snap.Version, err)
 	}

@@ -16,13 +16,14 @@ import (
 
 // Publisher drains the outbox into JetStream.
 type Publisher struct {
-	outbox    Outbox
-	js        jetstream.JetStream
-	stream    Stream
-	poll      time.Duration
-	log       *zap.Logger
-	published func(envID, version int64, bytes int)
-	observer  Observer
+	outbox         Outbox
+	js             jetstream.JetStream
+	stream         Stream
+	poll           time.Duration
+	reconcileEvery time.Duration
+	log            *zap.Logger
+	published      func(envID, version int64, bytes int)
+	observer       Observer
 
 	st jetstream.Stream
 	id string // this publisher's NOTIFY payload, to ignore its own notifications
@@ -59,7 +60,7 @@ func OnPublished(fn func(envID, version int64, bytes int)) Option {
 func New(outbox Outbox, js jetstream.JetStream, stream Stream, log *zap.Logger, opts ...Option) *Publisher {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	p := &Publisher{outbox: outbox, js: js, stream: stream, poll: DefaultPollInterval, log: log, observer: nopObserver{},
+	p := &Publisher{outbox: outbox, js: js, stream: stream, poll: DefaultPollInterval, reconcileEvery: DefaultReconcileInterval, log: log, observer: nopObserver{},
 		id:   "writer-" + hex.EncodeToString(b[:]),
 		wake: make(chan struct{}, 1), tell: make(chan struct{}, 1), changed: map[int64]bool{}}
 	for _, opt := range opts {
@@ -141,6 +142,9 @@ func (p *Publisher) Start(ctx context.Context) (err error) {
 func (p *Publisher) Run(ctx context.Context) error {
 	wake := make(chan struct{}, 1)
 	go p.listen(ctx, wake)
+	var reconciling sync.WaitGroup
+	reconciling.Go(func() { p.reconcileLoop(ctx) })
+	defer reconciling.Wait()
 	tick := time.NewTicker(p.poll)
 	defer tick.Stop()
 	p.running.Store(true)
