@@ -73,7 +73,7 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 		log.Info("stopping: stopped following the stream")
 		return err
 	})
-	g.Go(func() error { return obs.serve(gctx, st, api, nil) })
+	g.Go(func() error { return obs.serve(gctx, st, api, follower.Missing, nil) })
 	return g.Wait()
 }
 

@@ -45,10 +45,10 @@ func newObservability(ctx context.Context, cfg config.Config, nc *nats.Conn) (*o
 }
 
 // serve registers what st and api serve and serves the admin listener until ctx ends.
-func (o *observability) serve(ctx context.Context, st *store.Store, api *httpapi.Server, bound func(net.Addr)) error {
+func (o *observability) serve(ctx context.Context, st *store.Store, api *httpapi.Server, missing func() []int64, bound func(net.Addr)) error {
 	metrics.RegisterStore(o.reg, st)
 	metrics.RegisterReady(o.reg, api.Ready.Load)
-	src := &status.Source{Store: st, Ready: api.Ready.Load, NATS: o.nats.State}
+	src := &status.Source{Store: st, Ready: api.Ready.Load, NATS: o.nats.State, Missing: missing}
 	h := adminserve.Handler(o.reg, func(ctx context.Context) any { return src.Report(ctx) })
 	return adminserve.Serve(ctx, o.addr, h, bound)
 }

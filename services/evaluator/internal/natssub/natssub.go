@@ -31,8 +31,11 @@ type Follower struct {
 	observer      Observer
 	rejections    rejectionLog
 
-	// CaughtUp is set once every snapshot present at start has been applied; it is never cleared.
-	CaughtUp atomic.Bool
+	// CaughtUp is set once every snapshot present at start has been applied and every environment of the
+	// writers' catalog (if any) is held at or above its catalogued version; it is never cleared.
+	CaughtUp       atomic.Bool
+	streamCaughtUp atomic.Bool // every snapshot present at start applied
+	catalog        atomic.Pointer[wire.Catalog]
 }
 
 // Option configures a Follower.
@@ -125,10 +128,15 @@ func (f *Follower) handle(msg jetstream.Msg, startSeq uint64) {
 	if f.applyDelay > 0 {
 		time.Sleep(f.applyDelay) // the injected lag itself, not a wait for a condition
 	}
-	f.apply(msg.Subject(), msg.Headers().Get("Halyard-Version"), msg.Data())
-	if !f.CaughtUp.Load() && (meta.Sequence.Stream >= startSeq || meta.NumPending == 0) {
+	if f.isCatalog(msg.Subject()) {
+		f.takeCatalog(msg.Data())
+	} else {
+		f.apply(msg.Subject(), msg.Headers().Get("Halyard-Version"), msg.Data())
+	}
+	if !f.streamCaughtUp.Load() && (meta.Sequence.Stream >= startSeq || meta.NumPending == 0) {
 		f.markCaughtUp(meta.Sequence.Stream)
 	}
+	f.checkReady()
 }
 
 // apply decodes a snapshot and applies it if it belongs to its subject's environment and is newer than what
@@ -156,7 +164,7 @@ func (f *Follower) apply(subject, version string, data []byte) {
 	published := time.UnixMilli(snap.PublishedAt)
 	f.log.Debug("applied snapshot", zap.Int64("environment", snap.EnvironmentID), zap.Int64("version", snap.Version),
 		zap.Int("flags", len(snap.Flags)), zap.Duration("took", took), zap.Duration("lag", time.Since(published)))
-	f.observer.Applied(snap, took, !f.CaughtUp.Load())
+	f.observer.Applied(snap, took, !f.streamCaughtUp.Load())
 	if f.applied != nil {
 		f.applied(snap.EnvironmentID, snap.Version, published)
 	}
@@ -173,7 +181,9 @@ func (f *Follower) environmentOf(subject string) (int64, bool) {
 }
 
 func (f *Follower) markCaughtUp(seq uint64) {
-	if f.CaughtUp.CompareAndSwap(false, true) {
-		f.log.Info("initial catch-up done", zap.Uint64("stream_seq", seq), zap.Int("environments", len(f.store.All())))
+	if f.streamCaughtUp.CompareAndSwap(false, true) {
+		f.log.Info("initial catch-up done", zap.Uint64("stream_seq", seq), zap.Int("environments", len(f.store.All())),
+			zap.Int("catalogued_missing", len(f.Missing())))
 	}
+	f.checkReady()
 }

@@ -6,6 +6,7 @@ package status
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -21,6 +22,9 @@ type Report struct {
 	Version      buildinfo.Info `json:"version"`
 	NATS         NATS           `json:"nats"`
 	Environments []Environment  `json:"environments"`
+	// Missing lists the environments the writers' catalog names that this evaluator does not hold at or
+	// above the catalogued version.
+	Missing []int64 `json:"missing_environments"`
 }
 
 // Healthy reports whether nothing degrades the evaluator.
@@ -44,7 +48,9 @@ type Source struct {
 	Store *store.Store
 	Ready func() bool
 	NATS  func() NATS
-	Now   func() time.Time // default time.Now
+	// Missing lists the catalogued environments not held (natssub.Follower.Missing); nil: none.
+	Missing func() []int64
+	Now     func() time.Time // default time.Now
 }
 
 // Report returns the evaluator's status now.
@@ -58,6 +64,13 @@ func (s *Source) Report(context.Context) *Report {
 	if !r.NATS.Connected {
 		r.Reasons = append(r.Reasons, "NATS disconnected since "+r.NATS.DisconnectedSince.UTC().Format(time.RFC3339)+
 			" ("+now.Sub(*r.NATS.DisconnectedSince).Round(time.Second).String()+"); serving the last snapshots")
+	}
+	r.Missing = []int64{}
+	if s.Missing != nil {
+		r.Missing = append(r.Missing, s.Missing()...)
+	}
+	if len(r.Missing) > 0 {
+		r.Reasons = append(r.Reasons, fmt.Sprintf("%d catalogued environments missing or behind (missing_environments)", len(r.Missing)))
 	}
 	if !r.Ready {
 		r.Reasons = append(r.Reasons, "not caught up: the initial snapshots from JetStream are not all applied yet")

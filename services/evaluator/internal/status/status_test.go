@@ -27,6 +27,7 @@ func TestReport(t *testing.T) {
 		name        string
 		ready       bool
 		nats        NATS
+		missing     []int64
 		wantStatus  string
 		wantReasons []string
 	}{
@@ -35,16 +36,20 @@ func TestReport(t *testing.T) {
 			wantReasons: []string{"NATS disconnected since 2026-12-01T11:58:00Z (2m0s); serving the last snapshots"}},
 		{name: "catching up", nats: NATS{Connected: true}, wantStatus: "degraded",
 			wantReasons: []string{"not caught up: the initial snapshots from JetStream are not all applied yet"}},
+		{name: "catalogued environments missing", nats: NATS{Connected: true}, missing: []int64{7, 9}, wantStatus: "degraded",
+			wantReasons: []string{"2 catalogued environments missing or behind (missing_environments)",
+				"not caught up: the initial snapshots from JetStream are not all applied yet"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			src := &Source{Store: st, Ready: func() bool { return tt.ready }, NATS: func() NATS { return tt.nats },
-				Now: func() time.Time { return t0 }}
+				Now: func() time.Time { return t0 }, Missing: func() []int64 { return tt.missing }}
 			r := src.Report(context.Background())
 			e12, _ := st.ByID(12)
 			e3, _ := st.ByID(3)
 			committed := time.UnixMilli(t0.Add(-91 * time.Second).UnixMilli()).UTC()
 			want := &Report{Status: tt.wantStatus, Reasons: tt.wantReasons, Ready: tt.ready, Version: buildinfo.Get(), NATS: tt.nats,
+				Missing: append([]int64{}, tt.missing...),
 				Environments: []Environment{
 					{ID: 3, ProjectID: 1, Version: 1, PublishedAt: t0.Add(-time.Second), AppliedAt: e3.AppliedAt.UTC(), AgeSeconds: 1, Flags: 0, Source: "stream"},
 					{ID: 12, ProjectID: 2, Version: 5, PublishedAt: t0.Add(-90 * time.Second), CommittedAt: &committed, AppliedAt: e12.AppliedAt.UTC(),

@@ -73,3 +73,17 @@ func unlock(ctx context.Context, conn *pgxpool.Conn, space, key int32) {
 		conn.Conn().Close(context.Background()) // closing the session releases the lock for sure
 	}
 }
+
+// Catalog reads the last publication recorded for every environment on stream (environment id → version).
+func (o *Outbox) Catalog(ctx context.Context, stream string) (map[int64]int64, error) {
+	rows, err := o.pool.Query(ctx, `SELECT environment_id, version FROM published_snapshots WHERE stream = $1`, stream)
+	if err != nil {
+		return nil, fmt.Errorf("postgres.Outbox.Catalog: %w", err)
+	}
+	out := map[int64]int64{}
+	var id, version int64
+	if _, err := pgx.ForEachRow(rows, []any{&id, &version}, func() error { out[id] = version; return nil }); err != nil {
+		return nil, fmt.Errorf("postgres.Outbox.Catalog: %w", err)
+	}
+	return out, nil
+}

@@ -27,6 +27,8 @@ type Outbox interface {
 	// current version, announced as a commit (OnCommit). locked is false, nothing done, when another writer
 	// is reconciling.
 	Reconcile(ctx context.Context, check func(current map[int64]int64) ([]int64, error)) (locked bool, err error)
+	// Catalog reads the last publication recorded for every environment on stream (id → version).
+	Catalog(ctx context.Context, stream string) (map[int64]int64, error)
 	// Notify wakes the other writers' publishers (their Listen); payload identifies this one.
 	Notify(ctx context.Context, payload string) error
 	// Listen calls notified with the payload of every notification until ctx ends or the connection fails.

@@ -233,12 +233,21 @@ func outliving(ctx context.Context, grace time.Duration) (context.Context, func(
 // (those it skips stay pending).
 func (p *Publisher) drain(ctx, work context.Context, envs []int64) error {
 	var errs []error
+	published := false
+	defer func() {
+		if published {
+			if err := p.publishCatalog(work); err != nil {
+				p.log.Warn("cannot publish the catalog; the reconciler will", zap.Error(err))
+			}
+		}
+	}()
 	for i, env := range envs {
 		if ctx.Err() != nil {
 			p.requeue(envs[i:])
 			break
 		}
 		locked, err := p.publishEnv(work, env)
+		published = published || (err == nil && locked)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("environment %d: %w", env, err))
 		} else if !locked {

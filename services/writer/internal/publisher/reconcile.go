@@ -65,8 +65,9 @@ func (p *Publisher) Reconcile(ctx context.Context) error {
 	}
 	if !locked {
 		p.log.Debug("another writer is reconciling")
+		return nil
 	}
-	return nil
+	return p.publishCatalog(ctx)
 }
 
 // stale lists the environments whose snapshot on the stream is missing, unreadable (version -1) or older
