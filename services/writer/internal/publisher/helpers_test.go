@@ -128,7 +128,7 @@ func newWriter(tb testing.TB, url string, js jetstream.JetStream, spy *spyOutbox
 		spy.Outbox, outbox = outbox, spy
 	}
 	opts = append([]Option{PollInterval(20 * time.Millisecond),
-		OnPublished(w.onPublished)}, opts...)
+		OnPublished(w.onPublished), withoutCatalog()}, opts...)
 	w.pub = New(outbox, js, testStream, zaptest.NewLogger(tb, zaptest.Level(zapcore.InfoLevel)), opts...)
 	if err := w.pub.Start(context.Background()); err != nil {
 		tb.Fatal(err)

@@ -21,6 +21,7 @@ type Publisher struct {
 	stream         Stream
 	poll           time.Duration
 	reconcileEvery time.Duration
+	noCatalog      bool
 	log            *zap.Logger
 	published      func(envID, version int64, bytes int)
 	observer       Observer
