@@ -33,7 +33,7 @@ func (s *Server) localEvaluation(c echo.Context) error {
 		return err
 	}
 	if !ok {
-		return apperr.New(apperr.Unauthorized, "invalid_server_key", "the server key is not valid")
+		return s.unknownKey(apperr.New(apperr.Unauthorized, "invalid_server_key", "the server key is not valid"))
 	}
 	d := definitionsOf(env)
 	if d.Err != nil {

@@ -104,7 +104,7 @@ func (s *Server) answerFlags(c echo.Context, sh shape, withConfig bool, route ev
 		return err
 	}
 	if !ok {
-		return apperr.New(apperr.Unauthorized, "invalid_token", "the project token is not valid")
+		return s.unknownKey(apperr.New(apperr.Unauthorized, "invalid_token", "the project token is not valid"))
 	}
 	ctx, err := evalContext(fr)
 	if err != nil {

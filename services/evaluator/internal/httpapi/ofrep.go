@@ -150,7 +150,7 @@ func (s *Server) ofrepRequest(c echo.Context) (*store.Env, *eval.Context, error)
 		return nil, nil, ofrepVersionErr(err)
 	}
 	if !ok {
-		return nil, nil, &ofrepErr{http.StatusForbidden, "", "the key does not grant access to any environment"}
+		return nil, nil, s.unknownKey(&ofrepErr{http.StatusForbidden, "", "the key does not grant access to any environment"})
 	}
 	body, err := readBody(req)
 	if err != nil {
@@ -313,6 +313,11 @@ func (s *Server) ofrepFail(c echo.Context, key string, err error) error {
 		c.Response().Header().Set(echo.HeaderRetryAfter, versionRetryAfter)
 		return writeJSON(c, http.StatusServiceUnavailable, ofrepFailure{Key: key, ErrorCode: ofrepGeneral,
 			ErrorDetails: "version_not_available: " + vna.Error()})
+	}
+	if errors.Is(err, errNotReady) {
+		c.Response().Header().Set(echo.HeaderRetryAfter, notReadyRetryAfter)
+		return writeJSON(c, http.StatusServiceUnavailable, ofrepFailure{Key: key, ErrorCode: ofrepGeneral,
+			ErrorDetails: "not_ready: " + err.Error()})
 	}
 	var oe *ofrepErr
 	if !errors.As(err, &oe) {

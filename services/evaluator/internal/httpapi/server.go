@@ -174,6 +174,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.JSON(http.StatusServiceUnavailable, errorBody{Type: "server_error", Code: "version_not_available", Detail: vna.Error()})
 		return
 	}
+	if errors.Is(err, errNotReady) {
+		c.Response().Header().Set(echo.HeaderRetryAfter, notReadyRetryAfter)
+		_ = c.JSON(http.StatusServiceUnavailable, errorBody{Type: "server_error", Code: "not_ready", Detail: err.Error()})
+		return
+	}
 	ae := apperr.As(err)
 	status := statusOf(ae.Kind)
 	if status >= 500 && !errors.As(err, new(*panicked)) { // a panic is logged with its stack where recovered
