@@ -38,8 +38,13 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 		return fmt.Errorf("jetstream: %w", err)
 	}
 	st := store.New()
-	follower := natssub.New(js, cfg.Stream, cfg.SubjectPrefix, st, log.Named("natssub"))
-	api := &httpapi.Server{Store: st, Ready: &follower.CaughtUp, Log: log.Named("http")}
+	var opts []natssub.Option
+	if cfg.TestApplyDelay > 0 {
+		log.Warn("HALYARD_TEST_APPLY_DELAY is set: every snapshot is applied late, on purpose (tests only)", zap.Duration("delay", cfg.TestApplyDelay))
+		opts = append(opts, natssub.ApplyDelay(cfg.TestApplyDelay))
+	}
+	follower := natssub.New(js, cfg.Stream, cfg.SubjectPrefix, st, log.Named("natssub"), opts...)
+	api := &httpapi.Server{Store: st, Ready: &follower.CaughtUp, Log: log.Named("http"), MinVersionWait: cfg.MinVersionWait}
 	if cfg.RateLimit > 0 {
 		api.Limiter = ratelimit.New(cfg.RateLimit, cfg.RateBurst)
 	}

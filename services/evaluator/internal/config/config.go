@@ -29,6 +29,12 @@ type Config struct {
 	// RateBurst the bucket size (default: one second's worth).
 	RateLimit float64 // HALYARD_RATE_LIMIT
 	RateBurst int     // HALYARD_RATE_BURST
+	// MinVersionWait bounds how long a request naming an environment version (Halyard-Min-Version) waits
+	// for this replica to apply it before a 503.
+	MinVersionWait time.Duration // HALYARD_MIN_VERSION_WAIT
+	// TestApplyDelay delays every snapshot apply: for tests of read-your-writes only, refused unless the
+	// evaluator listens on loopback and follows a NATS server on loopback (testdelay.go).
+	TestApplyDelay time.Duration // HALYARD_TEST_APPLY_DELAY
 }
 
 // DefaultHTTP is the evaluator's HTTP configuration: bodies are at most 1 MiB, but browser SDKs on slow
@@ -45,6 +51,8 @@ var Help = `Environment:
   HALYARD_LOG_FORMAT       json or console (default json)
   HALYARD_RATE_LIMIT       requests per second per SDK/server key on this replica; 0 = no limit (default 0)
   HALYARD_RATE_BURST       burst per key (default: one second of HALYARD_RATE_LIMIT)
+  HALYARD_MIN_VERSION_WAIT how long a request naming a version (Halyard-Min-Version) waits for it (default 2s, at most 30s)
+  HALYARD_TEST_APPLY_DELAY tests only: delay every snapshot apply; refused unless EVALUATOR_ADDR and NATS_URL are loopback
   HALYARD_LOG_LEVEL        debug, info, warn or error (default info)
   HALYARD_DEBUG            set to anything: debug-level logs when HALYARD_LOG_LEVEL is not set
 ` + httpserve.Help(DefaultHTTP)
@@ -70,6 +78,12 @@ func FromEnv() (Config, error) {
 	if c.RateBurst == 0 {
 		c.RateBurst = int(math.Ceil(c.RateLimit))
 	}
+	if c.MinVersionWait, err = time.ParseDuration(envOr("HALYARD_MIN_VERSION_WAIT", "2s")); err != nil {
+		errs = append(errs, fmt.Errorf("HALYARD_MIN_VERSION_WAIT: %q is not a duration (like 2s)", os.Getenv("HALYARD_MIN_VERSION_WAIT")))
+	}
+	if c.TestApplyDelay, err = time.ParseDuration(envOr("HALYARD_TEST_APPLY_DELAY", "0s")); err != nil {
+		errs = append(errs, fmt.Errorf("HALYARD_TEST_APPLY_DELAY: %q is not a duration", os.Getenv("HALYARD_TEST_APPLY_DELAY")))
+	}
 	c.HTTP, err = httpserve.ConfigFromEnv(os.Getenv, DefaultHTTP)
 	return c, errors.Join(append(errs, err)...)
 }
@@ -92,7 +106,10 @@ func (c Config) Validate() error {
 	if c.Stream == "" {
 		errs = append(errs, errors.New("HALYARD_STREAM must not be empty"))
 	}
-	return errors.Join(append(errs, c.NATS.Validate(), c.HTTP.Validate())...)
+	if c.MinVersionWait < 0 || c.MinVersionWait > MaxMinVersionWait {
+		errs = append(errs, errors.New("HALYARD_MIN_VERSION_WAIT must be between 0s and 30s"))
+	}
+	return errors.Join(append(errs, c.NATS.Validate(), c.HTTP.Validate(), c.validateTestApplyDelay())...)
 }
 
 // Redacted returns the configuration with NATS's credentials masked, for the start-up log.

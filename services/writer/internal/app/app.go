@@ -31,6 +31,8 @@ var (
 	_ httpapi.BulkStore        = (*postgres.DB)(nil)
 	_ httpapi.AuditStore       = (*postgres.DB)(nil)
 	_ httpapi.TokenStore       = (*postgres.DB)(nil)
+	_ httpapi.DefinitionStore  = (*postgres.DB)(nil)
+	_ httpapi.EventStore       = (*postgres.DB)(nil)
 )
 
 // Run runs the writer until ctx ends (or a part of it fails), then stops in order: readiness false at once
@@ -60,8 +62,9 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 		publisher.Stream{Name: cfg.Stream, SubjectPrefix: cfg.SubjectPrefix, Replicas: cfg.StreamReplicas},
 		log.Named("publisher"), publisher.PollInterval(cfg.PollInterval), publisher.Observe(mon.Publishing()))
 
-	api := &httpapi.Server{Environments: db, Flags: db, Cohorts: db, Bulk: db, Audit: db, Tokens: db,
-		AdminToken: cfg.AdminToken, Log: log.Named("http"), Ready: &ready, SchemaReady: &schemaReady,
+	events := httpapi.NewVersionFeed(db, log.Named("events"))
+	api := &httpapi.Server{Environments: db, Flags: db, Cohorts: db, Bulk: db, Audit: db, Tokens: db, Definitions: db,
+		Events: events, AdminToken: cfg.AdminToken, Log: log.Named("http"), Ready: &ready, SchemaReady: &schemaReady,
 		Metrics: httpapi.NewMetrics(mon.Registry)}
 	srv := &httpserve.Server{Addr: cfg.Addr, Handler: api.Handler(), Config: cfg.HTTP, ReadyPath: "/readyz",
 		Log: log, Bound: bound}
@@ -73,6 +76,7 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	defer stopNotifying()
 	published := make(chan struct{})
 	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { events.Run(gctx); return nil }) // ends the event streams, so that HTTP can drain
 	g.Go(func() error {
 		defer close(published)
 		return publish(publishing, db, pub, &schemaReady, &ready, log)

@@ -34,6 +34,8 @@ type Server struct {
 	Cohorts      CohortStore
 	Bulk         BulkStore // export, import, copy
 	Audit        AuditStore
+	Definitions  DefinitionStore // what evaluate compiles
+	Events       *VersionFeed    // what the events streams follow
 	Tokens       TokenStore
 	AdminToken   string
 	Log          *zap.Logger
@@ -65,9 +67,12 @@ var routes = []route{
 	{http.MethodPost, "/projects/:project_id/environments", admin.ScopeAdmin, (*Server).createEnvironment, false},
 	{http.MethodGet, "/projects/:project_id/environments", admin.ScopeRead, (*Server).listEnvironments, false},
 	{http.MethodGet, "/environments/:env_id", admin.ScopeRead, (*Server).getEnvironment, false},
+	{http.MethodPatch, "/environments/:env_id", admin.ScopeAdmin, (*Server).patchEnvironment, false},
 	{http.MethodPost, "/environments/:env_id/keys/rotate", admin.ScopeAdmin, (*Server).rotateKey, false},
 	{http.MethodDelete, "/environments/:env_id/keys/:key_id", admin.ScopeAdmin, (*Server).revokeKey, false},
 	{http.MethodPut, "/environments/:env_id/group-types", admin.ScopeWrite, (*Server).setGroupTypes, false},
+	{http.MethodPost, "/environments/:env_id/evaluate", admin.ScopeRead, (*Server).evaluate, false},
+	{http.MethodGet, "/environments/:env_id/events", admin.ScopeRead, (*Server).environmentEvents, false},
 
 	{http.MethodGet, "/environments/:env_id/flags", admin.ScopeRead, (*Server).listFlags, false},
 	{http.MethodPost, "/environments/:env_id/flags", admin.ScopeWrite, (*Server).createFlag, false},
