@@ -167,21 +167,25 @@ func (c *Cluster) startDatabase(ctx context.Context) error {
 	return nil
 }
 
-// NewWriter returns (unstarted) a writer process of this cluster listening on addr.
+// NewWriter returns (unstarted) a writer process of this cluster listening on addr, with its admin
+// listener (metrics, status) on a free address of its own.
 func (c *Cluster) NewWriter(addr string) *Process {
-	return &Process{Name: "writer", Bin: c.WriterBin, Addr: addr, Log: prefixed(c.Opts.Logs, "writer"), Env: []string{
-		"DATABASE_URL=" + c.DatabaseURL, "NATS_URL=" + c.NATSURL, "WRITER_ADDR=" + addr,
+	admin, _ := FreeAddr()
+	return &Process{Name: "writer", Bin: c.WriterBin, Addr: addr, AdminAddr: admin, Log: prefixed(c.Opts.Logs, "writer"), Env: []string{
+		"DATABASE_URL=" + c.DatabaseURL, "NATS_URL=" + c.NATSURL, "WRITER_ADDR=" + addr, "HALYARD_ADMIN_ADDR=" + admin,
 		"HALYARD_ADMIN_TOKEN=" + c.Opts.AdminToken, "HALYARD_LOG_FORMAT=" + c.Opts.LogFormat,
 		"HALYARD_LAME_DUCK=" + c.Opts.LameDuck.String(),
 	}}
 }
 
-// NewEvaluator returns (unstarted) an evaluator process of this cluster listening on addr.
+// NewEvaluator returns (unstarted) an evaluator process of this cluster listening on addr, with its admin
+// listener (metrics, status) on a free address of its own.
 func (c *Cluster) NewEvaluator(addr string) *Process {
 	c.evaluatorSeen++
 	name := fmt.Sprintf("evaluator-%d", c.evaluatorSeen)
-	return &Process{Name: name, Bin: c.EvaluatorBin, Addr: addr, Log: prefixed(c.Opts.Logs, name), Env: []string{
-		"NATS_URL=" + c.NATSURL, "EVALUATOR_ADDR=" + addr, "HALYARD_LOG_FORMAT=" + c.Opts.LogFormat,
+	admin, _ := FreeAddr()
+	return &Process{Name: name, Bin: c.EvaluatorBin, Addr: addr, AdminAddr: admin, Log: prefixed(c.Opts.Logs, name), Env: []string{
+		"NATS_URL=" + c.NATSURL, "EVALUATOR_ADDR=" + addr, "HALYARD_ADMIN_ADDR=" + admin, "HALYARD_LOG_FORMAT=" + c.Opts.LogFormat,
 		"HALYARD_LAME_DUCK=" + c.Opts.LameDuck.String(),
 	}}
 }

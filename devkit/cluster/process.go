@@ -51,9 +51,11 @@ type Process struct {
 	Bin  string
 	Env  []string
 	Addr string // host:port it listens on
-	Log  io.Writer
-	cmd  *exec.Cmd
-	done chan error
+	// AdminAddr is the host:port of its admin listener (HALYARD_ADMIN_ADDR: /metrics, /status).
+	AdminAddr string
+	Log       io.Writer
+	cmd       *exec.Cmd
+	done      chan error
 }
 
 // Start starts the process; Env is added to the current environment.
@@ -71,6 +73,9 @@ func (p *Process) Start() error {
 
 // URL is the process's HTTP base URL.
 func (p *Process) URL() string { return "http://" + p.Addr }
+
+// AdminURL is the base URL of the process's admin listener: AdminURL()+"/metrics", AdminURL()+"/status".
+func (p *Process) AdminURL() string { return "http://" + p.AdminAddr }
 
 // WaitReady polls /readyz until it answers 200, the process exits, or the timeout passes.
 func (p *Process) WaitReady(ctx context.Context, timeout time.Duration) error {

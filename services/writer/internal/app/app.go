@@ -84,7 +84,7 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	g.Go(func() error { return pub.Notify(notifying) })
 	g.Go(func() error { return nc.Watch(gctx) })
 	if cfg.AdminAddr != "" && cfg.AdminAddr != config.AdminOff {
-		status := func(ctx context.Context) adminserve.Status { return mon.Status(ctx) }
+		status := func(ctx context.Context) any { return mon.Status(ctx) }
 		g.Go(func() error {
 			return httpserve.Serve(gctx, cfg.AdminAddr, adminserve.Handler(mon.Registry, status), 10*time.Second,
 				func(a net.Addr) { log.Info("admin listener: /metrics and /status", zap.Stringer("addr", a)) })
