@@ -10,15 +10,21 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
 
-// Build compiles the writer and evaluator binaries of the repository at root into dir.
-func Build(ctx context.Context, root, dir string) (writer, evaluator string, err error) {
+// Build compiles the writer (with writerTags, e.g. ui) and evaluator binaries of the repository at root into
+// dir.
+func Build(ctx context.Context, root, dir string, writerTags ...string) (writer, evaluator string, err error) {
 	writer, evaluator = filepath.Join(dir, "writer"), filepath.Join(dir, "evaluator")
 	for bin, pkg := range map[string]string{writer: "./services/writer/cmd/writer", evaluator: "./services/evaluator/cmd/evaluator"} {
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
+		args := []string{"build", "-o", bin}
+		if bin == writer && len(writerTags) > 0 {
+			args = append(args, "-tags", strings.Join(writerTags, ","))
+		}
+		cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return "", "", fmt.Errorf("cluster.Build %s: %w\n%s", pkg, err, out)

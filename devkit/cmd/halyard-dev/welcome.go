@@ -48,6 +48,9 @@ func (w welcome) print(out io.Writer) {
 	line := strings.Repeat("─", 78)
 	fmt.Fprintf(out, "\n%s\n Halyard is running.\n", line)
 	fmt.Fprintf(out, "   writer (admin API)  %s      admin token: %s\n", c.Writer.URL(), c.Opts.AdminToken)
+	if c.Opts.UI {
+		fmt.Fprintf(out, "   admin UI            %s/      (sign in with the admin token)\n", c.Writer.URL())
+	}
 	fmt.Fprintf(out, "   evaluators          %s\n", strings.Join(evaluators, "  "))
 	fmt.Fprintf(out, "   NATS                %s\n   PostgreSQL          %s\n", c.NATSURL, c.DatabaseURL)
 	fmt.Fprintf(out, "   demo environment    id %d (%s)   SDK key: %s   server key: %s\n\n", env.ID, origin, env.SDKKey, env.ServerKey)

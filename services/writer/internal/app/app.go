@@ -15,9 +15,11 @@ import (
 	"github.com/halyard-flags/halyard/services/writer/internal/monitor"
 	"github.com/halyard-flags/halyard/services/writer/internal/postgres"
 	"github.com/halyard-flags/halyard/services/writer/internal/publisher"
+	"github.com/halyard-flags/halyard/services/writer/internal/webui"
 	"github.com/halyard-flags/halyard/shared/adminserve"
 	"github.com/halyard-flags/halyard/shared/httpserve"
 	"github.com/halyard-flags/halyard/shared/natsconn"
+	"github.com/halyard-flags/halyard/ui"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
@@ -66,7 +68,11 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	api := &httpapi.Server{Environments: db, Flags: db, Cohorts: db, Bulk: db, Audit: db, Tokens: db, Definitions: db,
 		Events: events, AdminToken: cfg.AdminToken, Log: log.Named("http"), Ready: &ready, SchemaReady: &schemaReady,
 		Metrics: httpapi.NewMetrics(mon.Registry)}
-	srv := &httpserve.Server{Addr: cfg.Addr, Handler: api.Handler(), Config: cfg.HTTP, ReadyPath: "/readyz",
+	handler := api.Handler()
+	if err := webui.Mount(handler, ui.Assets(), webui.Options{EvaluatorURL: cfg.EvaluatorURL}); err != nil {
+		return err
+	}
+	srv := &httpserve.Server{Addr: cfg.Addr, Handler: handler, Config: cfg.HTTP, ReadyPath: "/readyz",
 		Log: log, Bound: bound}
 
 	// The publisher and the NOTIFY loop outlive ctx: they stop after the admin API, which may still commit

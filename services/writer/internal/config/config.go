@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"regexp"
 	"strconv"
@@ -36,6 +37,8 @@ type Config struct {
 	// OutboxStuckAfter is HALYARD_OUTBOX_STUCK_AFTER: /status says degraded once the oldest pending outbox
 	// row is older than this.
 	OutboxStuckAfter time.Duration
+	// EvaluatorURL is HALYARD_EVALUATOR_URL: where SDKs reach an evaluator, filled into the admin UI's snippets.
+	EvaluatorURL string
 }
 
 // AdminOff is the HALYARD_ADMIN_ADDR that disables the admin listener.
@@ -64,6 +67,7 @@ var Help = `Environment:
   HALYARD_LOG_FORMAT       json or console (default json)
   HALYARD_LOG_LEVEL        debug, info, warn or error (default info)
   HALYARD_DEBUG            set to anything: debug-level logs when HALYARD_LOG_LEVEL is not set
+  HALYARD_EVALUATOR_URL    evaluators' URL as SDKs reach it, filled into the admin UI's SDK snippets (default none)
 ` + httpserve.Help(DefaultHTTP)
 
 // FromEnv reads the configuration; call Validate before use. It reports every value it cannot parse.
@@ -78,6 +82,7 @@ func FromEnv() (Config, error) {
 		LogFormat:     envOr("HALYARD_LOG_FORMAT", "json"),
 		LogLevel:      logging.LevelFromEnv(os.Getenv),
 		AdminAddr:     envOr("HALYARD_ADMIN_ADDR", ":9090"),
+		EvaluatorURL:  os.Getenv("HALYARD_EVALUATOR_URL"),
 	}
 	var errs []error
 	var err error
@@ -122,6 +127,9 @@ func (c Config) Validate() error {
 	}
 	if c.OutboxStuckAfter <= 0 {
 		errs = append(errs, errors.New("HALYARD_OUTBOX_STUCK_AFTER must be positive"))
+	}
+	if u, err := url.Parse(c.EvaluatorURL); c.EvaluatorURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		errs = append(errs, errors.New("HALYARD_EVALUATOR_URL must be an http or https URL"))
 	}
 	if strings.ContainsAny(c.SubjectPrefix, " *>") || c.SubjectPrefix == "" {
 		errs = append(errs, errors.New("HALYARD_SUBJECT_PREFIX must be a plain subject"))
