@@ -22,9 +22,14 @@ test: test-go ## every test: unit, integration (real Postgres + in-process NATS)
 test-go: test-deps js-deps ui-deps ## the Go tests of every module (what test runs; devkit/e2e TestAdminUI runs the browser tests)
 	@set -e; for m in $(MODULES); do echo "== go test $$m"; (cd $$m && go test $(GO_TEST_FLAGS) ./...); done
 
-# HAProxy, which devkit/e2e TestRollingRestart runs the evaluators behind (Debian puts it in /usr/sbin).
-test-deps: ## what the tests need besides Go and PostgreSQL: HAProxy (apt-get install when missing)
+# HAProxy, which devkit/e2e TestRollingRestart runs the evaluators behind (Debian puts it in /usr/sbin), and
+# promtool, with which infra/prometheus's tests check the alerts (Debian's prometheus package; where systemd
+# runs, installing it starts a Prometheus on :9090, the compose cluster's port, so that service is stopped).
+PROMETHEUS_APT := apt-get install -y --no-install-recommends prometheus
+test-deps: ## what the tests need besides Go and PostgreSQL: HAProxy, promtool (apt-get install when missing)
 	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || apt-get install -y haproxy || sudo apt-get install -y haproxy
+	@command -v promtool >/dev/null || { { $(PROMETHEUS_APT) || sudo $(PROMETHEUS_APT); } && \
+		{ systemctl disable --now prometheus 2>/dev/null || sudo -n systemctl disable --now prometheus 2>/dev/null || true; }; }
 
 # The JavaScript SDKs devkit/e2e TestJSSDKs runs (posthog-node, OpenFeature OFREP), from the committed lockfile.
 js-deps: devkit/js/node_modules/.package-lock.json ## the JavaScript SDKs for the e2e tests (npm ci)
