@@ -15,9 +15,6 @@ import (
 // the writer reaches every evaluator behind the load balancer, Prometheus scrapes its targets, and with one
 // NATS node stopped a second change still reaches the evaluators. `make test-compose` builds the images and runs it; it needs a
 // Docker engine and HALYARD_COMPOSE=1. HALYARD_IMAGE_TAG names the images' tag (default latest).
-//
-// Until the services expose /metrics, their scrape targets are down; HALYARD_EXPECT_METRICS=1 makes every
-// target's being up a requirement.
 func TestCluster(t *testing.T) {
 	if os.Getenv("HALYARD_COMPOSE") != "1" {
 		t.Skip("needs a Docker engine and the images: `make test-compose` runs it (HALYARD_COMPOSE=1)")
@@ -38,7 +35,7 @@ func TestCluster(t *testing.T) {
 	}
 	waitAgreed(t, lb, sdkKey, "compose-check", true, evaluators, time.Minute)
 
-	checkTargets(t, c.URL("prometheus", 9090), os.Getenv("HALYARD_EXPECT_METRICS") == "1")
+	checkTargets(t, c.URL("prometheus", 9090))
 
 	c.run(2*time.Minute, "stop", "-t", "10", "nats-1")
 	t.Log("nats-1 stopped")
@@ -76,20 +73,14 @@ func seeded(tb testing.TB, c *liveCluster) (envID, sdkKey string) {
 	return m1[1], m1[2]
 }
 
-// checkTargets checks that Prometheus scrapes every target of prometheus.yml and that Prometheus and the
-// load balancer are up. The services' own targets must be up only when expectMetrics is set: until the
-// services serve /metrics on their admin port, they are down.
-func checkTargets(tb testing.TB, promURL string, expectMetrics bool) {
+// checkTargets checks that Prometheus scrapes every target of prometheus.yml and that every one is up:
+// Prometheus, the load balancer, the writer and each evaluator on its admin port.
+func checkTargets(tb testing.TB, promURL string) {
 	tb.Helper()
 	want := scrapeTargets(tb)
 	for key, tg := range scrapedTargets(tb, promURL, want, 2*time.Minute) {
-		mustBeUp := expectMetrics || tg.Labels.Job == "prometheus" || tg.Labels.Job == "haproxy"
-		switch {
-		case tg.Health == "up":
-		case mustBeUp:
+		if tg.Health != "up" {
 			tb.Errorf("Prometheus target %s is %s: %s", key, tg.Health, tg.LastError)
-		default:
-			tb.Logf("Prometheus target %s is %s (allowed until HALYARD_EXPECT_METRICS=1): %s", key, tg.Health, tg.LastError)
 		}
 	}
 }
