@@ -73,14 +73,11 @@ func seeded(tb testing.TB, c *liveCluster) (envID, sdkKey string) {
 	return m1[1], m1[2]
 }
 
-// checkTargets checks that Prometheus scrapes every target of prometheus.yml and that every one is up:
-// Prometheus, the load balancer, the writer and each evaluator on its admin port.
+// checkTargets waits until Prometheus scrapes every target of prometheus.yml and finds it up: Prometheus,
+// the load balancer, the writer and each evaluator on its admin port. (A container's first scrape may come
+// before its name resolves on the network; the next one finds it.)
 func checkTargets(tb testing.TB, promURL string) {
 	tb.Helper()
-	want := scrapeTargets(tb)
-	for key, tg := range scrapedTargets(tb, promURL, want, 2*time.Minute) {
-		if tg.Health != "up" {
-			tb.Errorf("Prometheus target %s is %s: %s", key, tg.Health, tg.LastError)
-		}
-	}
+	up := scrapedTargets(tb, promURL, scrapeTargets(tb), 2*time.Minute)
+	tb.Logf("every Prometheus target up (%d)", len(up))
 }

@@ -128,7 +128,7 @@ type target struct {
 	LastError string                         `json:"lastError"`
 }
 
-// scrapedTargets polls Prometheus until every target of want (job → instances) has been scraped once, and
+// scrapedTargets polls Prometheus until every target of want (job → instances) has been scraped and is up,
 // returns them by "job instance".
 func scrapedTargets(tb testing.TB, promURL string, want map[string][]string, timeout time.Duration) map[string]target {
 	tb.Helper()
@@ -147,8 +147,8 @@ func scrapedTargets(tb testing.TB, promURL string, want map[string][]string, tim
 		var pending []string
 		for job, instances := range want {
 			for _, inst := range instances {
-				if t, ok := got[job+" "+inst]; !ok || t.Health == "unknown" {
-					pending = append(pending, job+" "+inst)
+				if t, ok := got[job+" "+inst]; !ok || t.Health != "up" {
+					pending = append(pending, job+" "+inst+" ("+t.Health+" "+t.LastError+")")
 				}
 			}
 		}
@@ -156,7 +156,7 @@ func scrapedTargets(tb testing.TB, promURL string, want map[string][]string, tim
 			return got
 		}
 		if time.Now().After(deadline) {
-			tb.Fatalf("Prometheus has not scraped every target after %s: pending %s (%v)", timeout,
+			tb.Fatalf("Prometheus has not found every target up after %s: %s (%v)", timeout,
 				strings.Join(pending, ", "), err)
 		}
 		time.Sleep(time.Second)
