@@ -79,6 +79,7 @@ func (s *Server) Handler() *echo.Echo {
 	e.POST("/ofrep/v1/evaluate/flags", s.ofrepBulk)
 	if s.Streams != nil {
 		e.GET(ofrepStreamPath, s.ofrepStream)
+		e.GET("/stream/v1", s.posthogStream)
 	}
 	e.GET("/openapi.json", serveOpenAPI)
 	return e

@@ -11,6 +11,7 @@ import (
 
 	"github.com/halyard-flags/halyard/services/evaluator/internal/store"
 	"github.com/halyard-flags/halyard/services/evaluator/internal/streams"
+	"github.com/halyard-flags/halyard/shared/apperr"
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
 )
@@ -137,6 +138,52 @@ func (s *Server) ofrepStream(c echo.Context) error {
 		return writeJSON(c, http.StatusServiceUnavailable, map[string]string{"errorCode": ofrepGeneral, "errorDetails": err.Error()})
 	}
 	return s.serveStream(c, m, streams.NewOFREP(c.Request().Header.Get("Last-Event-ID")))
+}
+
+// posthogStream serves GET /stream/v1?token=…&kind=definitions|remote_eval, PostHog's stream gateway
+// protocol. The token is the project's SDK key (as PostHog's gateway takes the project API key; browsers'
+// EventSource cannot set headers) or its server key; Authorization: Bearer works too.
+func (s *Server) posthogStream(c echo.Context) error {
+	kind := c.QueryParam("kind")
+	if kind != "definitions" && kind != "remote_eval" {
+		return apperr.New(apperr.BadRequest, "invalid_kind", `kind must be "definitions" or "remote_eval"`)
+	}
+	key := c.QueryParam("token")
+	if key == "" {
+		key, _ = strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+	}
+	if key == "" {
+		return apperr.New(apperr.BadRequest, "missing_token", "send the project's SDK key as ?token=")
+	}
+	if err := s.limit(key); err != nil {
+		return err
+	}
+	env, ok := s.Store.BySDKKey(key)
+	if !ok {
+		if env, ok = s.Store.ByServerKey(key); !ok {
+			return apperr.New(apperr.Unauthorized, "invalid_token", "the token is not a valid SDK or server key")
+		}
+	}
+	m, err := s.Streams.Hub.Join(env.ID)
+	if err != nil {
+		c.Response().Header().Set(echo.HeaderRetryAfter, "60")
+		return apperr.New(apperr.Unavailable, "streams_unavailable", "%s", err)
+	}
+	p := &streams.PostHog{Kind: kind, StaggerSeconds: int((s.Streams.Hub.Config().Stagger + time.Second - 1) / time.Second)}
+	if kind == "definitions" {
+		p.Version = definitionsVersion
+	}
+	return s.serveStream(c, m, p)
+}
+
+// definitionsVersion is the definitions beacon's version: the local-evaluation answer's ETag without its
+// quotes, so a server SDK compares it with the ETag it holds.
+func definitionsVersion(env *store.Env) string {
+	d := definitionsOf(env)
+	if d.Err != nil {
+		return ""
+	}
+	return strings.Trim(strings.TrimPrefix(d.ETag, "W/"), `"`)
 }
 
 func (s *Server) serveStream(c echo.Context, m *streams.Member, p streams.Protocol) error {

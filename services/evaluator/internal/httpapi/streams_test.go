@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -266,4 +267,44 @@ func TestRefetchMetadata(t *testing.T) {
 	if a := bulk(t, srv, q("flagConfigLastModified", "1764000009"), nil); a.status != http.StatusServiceUnavailable {
 		t.Fatalf("a lastModified never reached: status %d, want 503", a.status)
 	}
+}
+
+// TestPostHogStream follows PostHog's gateway: 400 for a bad kind or no token, 401 for an unknown one;
+// otherwise retry:, then version beacons whose id is the version (for definitions, the definitions ETag).
+func TestPostHogStream(t *testing.T) {
+	s, srv := streamServer(t, streams.Config{Stagger: 2 * time.Second})
+	for _, tc := range []struct {
+		query string
+		want  int
+	}{
+		{"?token=" + testSDKKey, http.StatusBadRequest},
+		{"?token=" + testSDKKey + "&kind=flags", http.StatusBadRequest},
+		{"?kind=definitions", http.StatusBadRequest},
+		{"?kind=definitions&token=phc_unknown", http.StatusUnauthorized},
+	} {
+		if resp, _ := openStream(t, srv.URL+"/stream/v1"+tc.query, nil); resp.StatusCode != tc.want {
+			t.Errorf("%s: %d, want %d", tc.query, resp.StatusCode, tc.want)
+		}
+	}
+
+	_, defs := openStream(t, srv.URL+"/stream/v1?kind=definitions&token="+testSDKKey, nil)
+	_, remote := openStream(t, srv.URL+"/stream/v1?kind=remote_eval", map[string]string{"Authorization": "Bearer " + testServerKey})
+	for _, st := range []*sseStream{defs, remote} {
+		if f := st.next(t, time.Second); !strings.HasPrefix(f, "retry: ") {
+			t.Fatalf("first frame %q", f)
+		}
+	}
+	etag := do(t, s.Handler(), call{method: http.MethodGet, path: "/flags/definitions",
+		headers: map[string]string{"Authorization": "Bearer " + testServerKey}}).Header().Get("ETag")
+	v := strings.Trim(strings.TrimPrefix(etag, "W/"), `"`)
+	want := fmt.Sprintf("event: version\nid: %s\ndata: {\"kind\":\"definitions\",\"version\":%q,\"stagger_window_s\":2}", v, v)
+	if diff := cmp.Diff(want, defs.next(t, time.Second)); diff != "" {
+		t.Fatalf("definitions beacon mismatch (-want +got):\n%s", diff)
+	}
+	remote.nextMatching(t, time.Second, `"version":"0000000000000001"`)
+
+	bumpVersion(t, s, 2)
+	remote.nextMatching(t, time.Second, "id: 0000000000000002\n")
+	// The definitions did not change (the same flags at a new version): its beacon repeats the version.
+	defs.nextMatching(t, time.Second, "id: "+v+"\n")
 }

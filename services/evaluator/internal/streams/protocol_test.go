@@ -62,3 +62,30 @@ func TestParseETag(t *testing.T) {
 		}
 	}
 }
+
+func TestPostHogBeacon(t *testing.T) {
+	env := &store.Env{ID: 1, Version: 300}
+	for _, tc := range []struct {
+		name string
+		p    PostHog
+		want string
+	}{
+		{"remote_eval", PostHog{Kind: "remote_eval", StaggerSeconds: 1},
+			"event: version\nid: 000000000000012c\ndata: {\"kind\":\"remote_eval\",\"version\":\"000000000000012c\",\"stagger_window_s\":1}\n\n"},
+		{"definitions", PostHog{Kind: "definitions", StaggerSeconds: 2, Version: func(*store.Env) string { return "abc123" }},
+			"event: version\nid: abc123\ndata: {\"kind\":\"definitions\",\"version\":\"abc123\",\"stagger_window_s\":2}\n\n"},
+		{"unknown version: null, no id, and the window is never 0", PostHog{Kind: "definitions", Version: func(*store.Env) string { return "" }},
+			"event: version\ndata: {\"kind\":\"definitions\",\"version\":null,\"stagger_window_s\":1}\n\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for what, got := range map[string][]byte{"open": first(tc.p.Open(nil, env)), "change": tc.p.Change(nil, env),
+				"heartbeat": tc.p.Heartbeat(nil, env)} {
+				if diff := cmp.Diff(tc.want, string(got)); diff != "" {
+					t.Errorf("%s mismatch (-want +got):\n%s", what, diff)
+				}
+			}
+		})
+	}
+}
+
+func first(b []byte, _ int64) []byte { return b }
