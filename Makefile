@@ -4,7 +4,7 @@ MODULES := shared services/writer services/evaluator infra devkit
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GO_TEST_FLAGS ?= -count=1 -timeout 15m
 
-.PHONY: build test test-go js-deps dev dev-reset up down lint fmt clean help
+.PHONY: build test test-go test-deps js-deps dev dev-reset up down lint fmt clean help
 
 # The version, commit and build time every binary reports (-version, GET /version, halyard_build_info).
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -19,8 +19,12 @@ build: ## binaries into bin/, with the version, commit and build time set
 
 test: test-go ## every test: unit, integration (real Postgres + in-process NATS), compose checks
 
-test-go: js-deps ## the Go tests of every module (what test runs)
+test-go: test-deps js-deps ## the Go tests of every module (what test runs)
 	@set -e; for m in $(MODULES); do echo "== go test $$m"; (cd $$m && go test $(GO_TEST_FLAGS) ./...); done
+
+# HAProxy, which devkit/e2e TestRollingRestart runs the evaluators behind (Debian puts it in /usr/sbin).
+test-deps: ## what the tests need besides Go and PostgreSQL: HAProxy (apt-get install when missing)
+	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || apt-get install -y haproxy || sudo apt-get install -y haproxy
 
 # The JavaScript SDKs devkit/e2e TestJSSDKs runs (posthog-node, OpenFeature OFREP), from the committed lockfile.
 js-deps: devkit/js/node_modules/.package-lock.json ## the JavaScript SDKs for the e2e tests (npm ci)

@@ -18,6 +18,8 @@ type Options struct {
 	WorkDir        string   // binaries, NATS store, temp Postgres (required)
 	NATSURL        string   // use this NATS instead of starting one in process
 	NATSPort       int      // in-process NATS port (0 = random)
+	NATSUser       string   // when set, the in-process NATS admits only this user, with NATSPassword
+	NATSPassword   string   // with NATSUser
 	DatabaseURL    string   // use this database as is
 	AdminURL       string   // else create a fresh database on this server (default DefaultAdminURL)
 	TempPostgres   bool     // else start a throwaway initdb cluster (when neither URL is given)
@@ -28,6 +30,9 @@ type Options struct {
 	AdminToken     string   // default: a fixed development token
 	LogFormat      string   // json (default) or console
 	Logs           io.Writer
+	// LameDuck is the processes' HALYARD_LAME_DUCK: how long a stopped process stays up, not ready. The
+	// default, 0, stops them at once (tests, make dev); a test behind a load balancer sets it.
+	LameDuck time.Duration
 }
 
 // Cluster is a running local Halyard.
@@ -121,7 +126,7 @@ func (c *Cluster) startNATS() error {
 		c.NATSURL = c.Opts.NATSURL
 		return nil
 	}
-	n, err := StartNATS(c.Opts.NATSPort, filepath.Join(c.Opts.WorkDir, "nats"))
+	n, err := StartNATSWithUser(c.Opts.NATSPort, filepath.Join(c.Opts.WorkDir, "nats"), c.Opts.NATSUser, c.Opts.NATSPassword)
 	if err != nil {
 		return err
 	}
@@ -167,6 +172,7 @@ func (c *Cluster) NewWriter(addr string) *Process {
 	return &Process{Name: "writer", Bin: c.WriterBin, Addr: addr, Log: prefixed(c.Opts.Logs, "writer"), Env: []string{
 		"DATABASE_URL=" + c.DatabaseURL, "NATS_URL=" + c.NATSURL, "WRITER_ADDR=" + addr,
 		"HALYARD_ADMIN_TOKEN=" + c.Opts.AdminToken, "HALYARD_LOG_FORMAT=" + c.Opts.LogFormat,
+		"HALYARD_LAME_DUCK=" + c.Opts.LameDuck.String(),
 	}}
 }
 
@@ -176,6 +182,7 @@ func (c *Cluster) NewEvaluator(addr string) *Process {
 	name := fmt.Sprintf("evaluator-%d", c.evaluatorSeen)
 	return &Process{Name: name, Bin: c.EvaluatorBin, Addr: addr, Log: prefixed(c.Opts.Logs, name), Env: []string{
 		"NATS_URL=" + c.NATSURL, "EVALUATOR_ADDR=" + addr, "HALYARD_LOG_FORMAT=" + c.Opts.LogFormat,
+		"HALYARD_LAME_DUCK=" + c.Opts.LameDuck.String(),
 	}}
 }
 

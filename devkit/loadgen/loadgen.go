@@ -21,6 +21,9 @@ type Target struct {
 	URL    string
 	Header http.Header
 	Bodies [][]byte // cycled; nil or empty = no body
+	// Check, when set, judges each answer by its status and body: an error counts the request as failed
+	// (and is LastError). Without it, any 2xx is a success and bodies are not kept.
+	Check func(status int, body []byte) error
 }
 
 // Config says how hard and how long.
@@ -92,7 +95,7 @@ func Run(ctx context.Context, t Target, cfg Config) *Result {
 				case err != nil:
 					bad++
 					lastErr.Store(err.Error())
-				case status/100 == 2:
+				case status/100 == 2 || t.Check != nil:
 					ok++
 				default:
 					bad++
@@ -154,9 +157,16 @@ func send(ctx context.Context, c *http.Client, t Target, i uint64) (int, error) 
 	if err != nil {
 		return 0, err
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode, nil
+	defer resp.Body.Close()
+	if t.Check == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return resp.StatusCode, nil
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err == nil {
+		err = t.Check(resp.StatusCode, b)
+	}
+	return resp.StatusCode, err
 }
 
 // NewClient is an HTTP client that keeps up to conns connections to one host alive.

@@ -20,6 +20,12 @@ type Flag struct {
 	EnsureExperienceContinuity bool    `json:"ensure_experience_continuity" msgpack:"eec"`
 	// BucketingIdentifier is "distinct_id" (default) or "device_id".
 	BucketingIdentifier string `json:"bucketing_identifier,omitempty" msgpack:"bucketing,omitempty"`
+	// EvaluationRuntime is where the flag is served: RuntimeAll (or empty, the same), RuntimeClient or
+	// RuntimeServer (runtime.go).
+	EvaluationRuntime string `json:"evaluation_runtime,omitempty" msgpack:"runtime,omitempty"`
+	// EvaluationContexts are the flag's evaluation tags: when it has any, a request that names contexts is
+	// served the flag only if it names one of them (runtime.go).
+	EvaluationContexts []string `json:"evaluation_contexts,omitempty" msgpack:"contexts,omitempty"`
 }
 
 // Filters is PostHog's flag definition body.

@@ -8,7 +8,7 @@ import (
 )
 
 // ParseFlag decodes one flag in PostHog's JSON shape. Fields PostHog emits that Halyard does not use
-// (team_id, evaluation_runtime, has_encrypted_payloads, …) are ignored.
+// (team_id, has_encrypted_payloads, …) are ignored.
 func ParseFlag(b []byte) (Flag, error) {
 	var f Flag
 	if err := json.Unmarshal(b, &f); err != nil {

@@ -56,6 +56,7 @@ func Validate(f *Flag) []Problem {
 	if b := f.BucketingIdentifier; b != "" && b != "distinct_id" && b != "device_id" {
 		v.add("bucketing_identifier", "must be distinct_id or device_id, got %q", b)
 	}
+	v.evaluationScope(f)
 	v.filters(&f.Filters)
 	return v.problems
 }

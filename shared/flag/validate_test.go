@@ -32,6 +32,11 @@ func TestValidatePaths(t *testing.T) {
 			[]Problem{{Path: "key", Message: "must be non-empty and contain only letters, digits, '-' and '_'"}, {Path: "filters.groups[0].rollout_percentage", Message: "must be between 0 and 100"}}},
 		{"semver and date", `{"key":"f","filters":{"groups":[{"properties":[{"key":"v","operator":"semver_gt","value":"1.x"},{"key":"d","operator":"is_date_after","value":"soon"}]}]}}`,
 			[]Problem{{Path: "filters.groups[0].properties[0].value", Message: "must be a semantic version such as 1.2.3"}, {Path: "filters.groups[0].properties[1].value", Message: "must be a date (2024-06-01, RFC 3339) or a relative date such as -7d"}}},
+		{"runtime and contexts", `{"key":"f","evaluation_runtime":"client","evaluation_contexts":["web","docs"],"filters":{"groups":[]}}`, nil},
+		{"unknown runtime", `{"key":"f","evaluation_runtime":"edge","filters":{"groups":[]}}`,
+			[]Problem{{Path: "evaluation_runtime", Message: `must be all, client or server, got "edge"`}}},
+		{"bad contexts", `{"key":"f","evaluation_contexts":["web","","web"],"filters":{"groups":[]}}`,
+			[]Problem{{Path: "evaluation_contexts[1]", Message: "a context is 1 to 100 bytes"}, {Path: "evaluation_contexts[2]", Message: `"web" is listed twice`}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,11 +1,13 @@
 // Package httpserve runs an HTTP server the way every Halyard process does: listen (":0" works, and the bound
-// address is reported), serve until the context ends, then drain in-flight requests within a deadline.
-// It also holds the tiny client behind each binary's -healthcheck flag.
+// address is reported), serve with read, write and idle timeouts until the context ends, then stop without
+// failing a request a load balancer sent: readiness goes false at once, the process keeps serving for a lame
+// duck period while the load balancer notices, and only then drains the requests in flight (Server). Config
+// reads those timeouts from the environment. It also holds the tiny client behind each binary's -healthcheck
+// flag.
 package httpserve
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -13,33 +15,17 @@ import (
 	"time"
 )
 
+// Auxiliary is the configuration Serve uses: timeouts for a listener no load balancer sends traffic to (an
+// admin or metrics port), with no lame duck.
+var Auxiliary = Config{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+	WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+
 // Serve listens on addr, calls bound with the actual address, and serves h until ctx ends; then it stops
-// accepting and waits up to drain for in-flight requests.
+// accepting and waits up to drain for in-flight requests. It has Auxiliary's timeouts and no lame duck.
 func Serve(ctx context.Context, addr string, h http.Handler, drain time.Duration, bound func(net.Addr)) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("httpserve.Serve: %w", err)
-	}
-	if bound != nil {
-		bound(ln.Addr())
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drain)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("httpserve.Serve: drain: %w", err)
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	cfg := Auxiliary
+	cfg.ShutdownTimeout = drain
+	return (&Server{Addr: addr, Handler: h, Config: cfg, Bound: bound}).Run(ctx)
 }
 
 // Healthcheck GETs path on the local listen address addr (":8080" → 127.0.0.1:8080) and reports whether it

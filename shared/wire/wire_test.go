@@ -123,3 +123,23 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	}
 }
+
+// TestEvaluationScopeIsAdditive: a flag's evaluation runtime and contexts travel in the snapshot, and a flag
+// without them encodes exactly as before they existed (the golden file), so no format bump is needed.
+func TestEvaluationScopeIsAdditive(t *testing.T) {
+	s := fixture()
+	s.Flags[0].EvaluationRuntime = hflag.RuntimeClient
+	s.Flags[0].EvaluationContexts = []string{"web", "docs"}
+	b, err := Encode(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [2]any{hflag.RuntimeClient, []string{"web", "docs"}}
+	if d := cmp.Diff(want, [2]any{got.Flags[0].EvaluationRuntime, got.Flags[0].EvaluationContexts}); d != "" {
+		t.Errorf("mismatch (-want +got):\n%s", d)
+	}
+}

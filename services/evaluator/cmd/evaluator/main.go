@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/halyard-flags/halyard/services/evaluator/internal/app"
@@ -41,7 +42,7 @@ func run() int {
 		return 0
 	}
 	if err := errors.Join(cfgErr, cfg.Validate()); err != nil {
-		fmt.Fprintf(os.Stderr, "evaluator: configuration: %v\n\n%s\n", err, config.Help)
+		fmt.Fprintf(os.Stderr, "evaluator: configuration: %s\n\n%s\n", strings.ReplaceAll(err.Error(), "\n", "; "), config.Help)
 		return 2
 	}
 	log, err := logging.New(cfg.LogFormat, cfg.LogLevel)

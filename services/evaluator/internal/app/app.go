@@ -1,5 +1,6 @@
 // Package app wires the evaluator together: the JetStream follower feeding the in-memory store, and the
-// SDK-facing HTTP API, run until the context ends and then shut down in order.
+// SDK-facing HTTP API, run until the context ends and then shut down in order (stop being ready, serve
+// through the lame duck, drain HTTP, stop following, drain NATS).
 package app
 
 import (
@@ -17,63 +18,99 @@ import (
 	"github.com/halyard-flags/halyard/services/evaluator/internal/streams"
 	"github.com/halyard-flags/halyard/shared/httpserve"
 	"github.com/halyard-flags/halyard/shared/logging"
+	"github.com/halyard-flags/halyard/shared/natsconn"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 )
 
-// Run runs the evaluator until ctx ends. bound, if set, receives the HTTP listen address.
+// Run runs the evaluator until ctx ends (or a part of it fails), then stops in order: readiness false at
+// once and the SDK API still serving through the lame duck, then drained (httpserve.Server); the JetStream
+// follower; NATS, drained until closed. bound, if set, receives the HTTP listen address.
 func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net.Addr)) error {
-	failing := throttled(10 * time.Second)
-	nc, err := nats.Connect(cfg.NATSURL, nats.Name("halyard-evaluator"), nats.MaxReconnects(-1),
-		nats.RetryOnFailedConnect(true), nats.ReconnectWait(250*time.Millisecond),
-		nats.ConnectHandler(func(*nats.Conn) { log.Info("NATS connected") }),
-		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
-			if failing() { // an attempt every 250 ms; say so every 10 s
-				log.Warn("cannot reach NATS; retrying (serving the last snapshots, if any)", zap.String("url", logging.RedactNATS(cfg.NATSURL)), zap.Error(err))
-			}
-		}),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			log.Warn("NATS disconnected; serving the last snapshots", zap.Error(err))
-		}),
-		nats.ReconnectHandler(func(*nats.Conn) { log.Info("NATS reconnected") }),
-		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
-			log.Warn("NATS asynchronous error", zap.Error(err))
-		}))
+	nc, err := natsconn.Connect(cfg.NATS, "halyard-evaluator", log.Named("nats"), logHandlers(cfg, log)...)
 	if err != nil {
-		return fmt.Errorf("nats: %w", err)
+		return err
 	}
-	defer nc.Drain() //nolint:errcheck
-	js, err := jetstream.New(nc)
+	defer drain(nc, cfg.HTTP.ShutdownTimeout, log)
+	js, err := jetstream.New(nc.Conn)
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
 	st := store.New()
-	follower := natssub.New(js, cfg.Stream, cfg.SubjectPrefix, st, log.Named("natssub"))
-	api := &httpapi.Server{Store: st, Ready: &follower.CaughtUp, Log: log.Named("http")}
+	var opts []natssub.Option
+	if cfg.TestApplyDelay > 0 {
+		log.Warn("HALYARD_TEST_APPLY_DELAY is set: every snapshot is applied late, on purpose (tests only)", zap.Duration("delay", cfg.TestApplyDelay))
+		opts = append(opts, natssub.ApplyDelay(cfg.TestApplyDelay))
+	}
+	follower := natssub.New(js, cfg.Stream, cfg.SubjectPrefix, st, log.Named("natssub"), opts...)
+	api := &httpapi.Server{Store: st, Ready: &follower.CaughtUp, Log: log.Named("http"), MinVersionWait: cfg.MinVersionWait}
 	if cfg.RateLimit > 0 {
 		api.Limiter = ratelimit.New(cfg.RateLimit, cfg.RateBurst)
 	}
-	hub := newStreams(cfg.Streams, st, api)
+	hub := newStreams(cfg.Streams, cfg.MinVersionWait, st, api)
+	srv := &httpserve.Server{Addr: cfg.Addr, Handler: api.Handler(), Config: cfg.HTTP, ReadyPath: "/readyz",
+		Log: log, Bound: bound}
 
+	// The follower outlives ctx: answers stay fresh until the SDK API has stopped.
+	following, stopFollowing := context.WithCancel(context.WithoutCancel(ctx))
+	followed := make(chan struct{})
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return follower.Run(gctx) })
+	g.Go(func() error {
+		defer close(followed)
+		return follower.Run(following)
+	})
+	g.Go(func() error { return nc.Watch(gctx) })
 	if hub != nil {
 		g.Go(func() error { return hub.Run(gctx) }) // ends every stream when ctx ends, so the HTTP drain can finish
 	}
-	g.Go(func() error { return httpserve.Serve(gctx, cfg.Addr, api.Handler(), 10*time.Second, bound) })
+	g.Go(func() error {
+		err := srv.Run(gctx)
+		stopFollowing()
+		<-followed
+		log.Info("stopping: stopped following the stream")
+		return err
+	})
 	return g.Wait()
 }
 
-// newStreams gives the API its change streams, unless they are off, and returns their hub.
-func newStreams(cfg config.Streams, st *store.Store, api *httpapi.Server) *streams.Hub {
+// logHandlers say what the evaluator does while NATS is away: it serves the last snapshots.
+func logHandlers(cfg config.Config, log *zap.Logger) []nats.Option {
+	failing := throttled(10 * time.Second)
+	return []nats.Option{
+		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
+			if failing() { // an attempt every 250 ms; say so every 10 s
+				log.Warn("cannot reach NATS; retrying (serving the last snapshots, if any)", zap.String("url", logging.RedactNATS(cfg.NATS.URL)), zap.Error(err))
+			}
+		}),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				log.Warn("NATS disconnected; serving the last snapshots", zap.Error(err))
+			}
+		}),
+	}
+}
+
+// drain drains NATS until the connection is closed, at most timeout.
+func drain(nc *natsconn.Conn, timeout time.Duration, log *zap.Logger) {
+	if err := nc.Drain(timeout); err != nil {
+		log.Warn("stopping: NATS did not drain cleanly", zap.Error(err))
+		return
+	}
+	log.Info("stopping: NATS drained")
+}
+
+// newStreams gives the API its change streams, unless they are off, and returns their hub. A refetch naming
+// a version this replica has not applied waits for it as long as a request naming one does.
+func newStreams(cfg config.Streams, wait time.Duration, st *store.Store, api *httpapi.Server) *streams.Hub {
 	if !cfg.Enabled {
 		return nil
 	}
 	hub := streams.NewHub(st, streams.Config{Heartbeat: cfg.Heartbeat, MaxLifetime: cfg.MaxLifetime,
 		Stagger: cfg.Stagger, RefetchRate: cfg.RefetchRate, MaxStreams: cfg.Max})
-	api.Streams = &httpapi.Streams{Hub: hub, Signer: streams.NewSigner([]byte(cfg.Secret), cfg.TokenTTL), BaseURL: cfg.URL}
+	api.Streams = &httpapi.Streams{Hub: hub, Signer: streams.NewSigner([]byte(cfg.Secret), cfg.TokenTTL),
+		BaseURL: cfg.URL, RefetchWait: wait}
 	return hub
 }
 

@@ -9,60 +9,86 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/halyard-flags/halyard/shared/httpserve"
 	"github.com/halyard-flags/halyard/shared/logging"
+	"github.com/halyard-flags/halyard/shared/natsconn"
 )
 
 // Config is the evaluator's effective configuration.
 type Config struct {
-	NATSURL       string // NATS_URL
-	Addr          string // EVALUATOR_ADDR
-	Stream        string // HALYARD_STREAM
-	SubjectPrefix string // HALYARD_SUBJECT_PREFIX
-	LogFormat     string // HALYARD_LOG_FORMAT
-	LogLevel      string // HALYARD_LOG_LEVEL: debug, info, warn or error (HALYARD_DEBUG: debug)
+	NATS          natsconn.Config  // NATS_URL, NATS_CREDS, NATS_TLS_CA, …
+	Addr          string           // EVALUATOR_ADDR
+	HTTP          httpserve.Config // HALYARD_HTTP_*_TIMEOUT, HALYARD_LAME_DUCK, HALYARD_SHUTDOWN_TIMEOUT
+	Stream        string           // HALYARD_STREAM
+	SubjectPrefix string           // HALYARD_SUBJECT_PREFIX
+	LogFormat     string           // HALYARD_LOG_FORMAT
+	LogLevel      string           // HALYARD_LOG_LEVEL: debug, info, warn or error (HALYARD_DEBUG: debug)
 	// RateLimit is the requests per second each SDK or server key may make to this replica (0 = no limit);
 	// RateBurst the bucket size (default: one second's worth).
 	RateLimit float64 // HALYARD_RATE_LIMIT
 	RateBurst int     // HALYARD_RATE_BURST
-	Streams   Streams // HALYARD_STREAMS, HALYARD_STREAM_*: see streams.go
+	// MinVersionWait bounds how long a request naming an environment version (Halyard-Min-Version) waits
+	// for this replica to apply it before a 503.
+	MinVersionWait time.Duration // HALYARD_MIN_VERSION_WAIT
+	// TestApplyDelay delays every snapshot apply: for tests of read-your-writes only, refused unless the
+	// evaluator listens on loopback and follows a NATS server on loopback (testdelay.go).
+	TestApplyDelay time.Duration // HALYARD_TEST_APPLY_DELAY
+	Streams        Streams       // HALYARD_STREAMS, HALYARD_STREAM_*: see streams.go
 }
 
+// DefaultHTTP is the evaluator's HTTP configuration: bodies are at most 1 MiB, but browser SDKs on slow
+// mobile links send and receive them too.
+var DefaultHTTP = httpserve.Config{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+	WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, LameDuck: 5 * time.Second, ShutdownTimeout: 10 * time.Second}
+
 // Help documents every variable, for -h.
-const Help = `Environment:
-  NATS_URL                 NATS URL (default nats://127.0.0.1:4222)
+var Help = `Environment:
+` + natsconn.Help + `
   EVALUATOR_ADDR           listen address (default :8081)
   HALYARD_STREAM           JetStream stream holding snapshots (default HALYARD_SNAPSHOTS)
   HALYARD_SUBJECT_PREFIX   snapshot subject prefix (default halyard.snapshot)
   HALYARD_LOG_FORMAT       json or console (default json)
   HALYARD_RATE_LIMIT       requests per second per SDK/server key on this replica; 0 = no limit (default 0)
   HALYARD_RATE_BURST       burst per key (default: one second of HALYARD_RATE_LIMIT)
+  HALYARD_MIN_VERSION_WAIT how long a request naming a version (Halyard-Min-Version) waits for it (default 2s, at most 30s)
+  HALYARD_TEST_APPLY_DELAY tests only: delay every snapshot apply; refused unless EVALUATOR_ADDR and NATS_URL are loopback
   HALYARD_LOG_LEVEL        debug, info, warn or error (default info)
   HALYARD_DEBUG            set to anything: debug-level logs when HALYARD_LOG_LEVEL is not set
-` + StreamsHelp
+` + httpserve.Help(DefaultHTTP) + "\n" + StreamsHelp
 
-// FromEnv reads the configuration; call Validate before use.
+// FromEnv reads the configuration; call Validate before use. It reports every value it cannot parse.
 func FromEnv() (Config, error) {
 	c := Config{
-		NATSURL:       envOr("NATS_URL", "nats://127.0.0.1:4222"),
+		NATS:          natsconn.FromEnv(os.Getenv),
 		Addr:          envOr("EVALUATOR_ADDR", ":8081"),
 		Stream:        envOr("HALYARD_STREAM", "HALYARD_SNAPSHOTS"),
 		SubjectPrefix: envOr("HALYARD_SUBJECT_PREFIX", "halyard.snapshot"),
 		LogFormat:     envOr("HALYARD_LOG_FORMAT", "json"),
 		LogLevel:      logging.LevelFromEnv(os.Getenv),
 	}
+	var errs []error
 	var err error
 	if c.RateLimit, err = strconv.ParseFloat(envOr("HALYARD_RATE_LIMIT", "0"), 64); err != nil {
-		return c, fmt.Errorf("HALYARD_RATE_LIMIT: %w", err)
+		errs = append(errs, fmt.Errorf("HALYARD_RATE_LIMIT: %q is not a number", os.Getenv("HALYARD_RATE_LIMIT")))
 	}
 	if c.RateBurst, err = strconv.Atoi(envOr("HALYARD_RATE_BURST", "0")); err != nil {
-		return c, fmt.Errorf("HALYARD_RATE_BURST: %w", err)
+		errs = append(errs, fmt.Errorf("HALYARD_RATE_BURST: %q is not a whole number", os.Getenv("HALYARD_RATE_BURST")))
 	}
 	if c.RateBurst == 0 {
 		c.RateBurst = int(math.Ceil(c.RateLimit))
 	}
-	c.Streams, err = streamsFromEnv()
-	return c, err
+	if c.MinVersionWait, err = time.ParseDuration(envOr("HALYARD_MIN_VERSION_WAIT", "2s")); err != nil {
+		errs = append(errs, fmt.Errorf("HALYARD_MIN_VERSION_WAIT: %q is not a duration (like 2s)", os.Getenv("HALYARD_MIN_VERSION_WAIT")))
+	}
+	if c.TestApplyDelay, err = time.ParseDuration(envOr("HALYARD_TEST_APPLY_DELAY", "0s")); err != nil {
+		errs = append(errs, fmt.Errorf("HALYARD_TEST_APPLY_DELAY: %q is not a duration", os.Getenv("HALYARD_TEST_APPLY_DELAY")))
+	}
+	var streamsErr error
+	c.Streams, streamsErr = streamsFromEnv()
+	c.HTTP, err = httpserve.ConfigFromEnv(os.Getenv, DefaultHTTP)
+	return c, errors.Join(append(errs, err, streamsErr)...)
 }
 
 // Validate reports every problem at once.
@@ -83,14 +109,16 @@ func (c Config) Validate() error {
 	if c.Stream == "" {
 		errs = append(errs, errors.New("HALYARD_STREAM must not be empty"))
 	}
+	if c.MinVersionWait < 0 || c.MinVersionWait > MaxMinVersionWait {
+		errs = append(errs, errors.New("HALYARD_MIN_VERSION_WAIT must be between 0s and 30s"))
+	}
 	errs = append(errs, c.Streams.validate()...)
-	return errors.Join(errs...)
+	return errors.Join(append(errs, c.NATS.Validate(), c.HTTP.Validate(), c.validateTestApplyDelay())...)
 }
 
-// Redacted returns the configuration with the credentials of every NATS server URL masked, for the
-// start-up log.
+// Redacted returns the configuration with NATS's credentials masked, for the start-up log.
 func (c Config) Redacted() Config {
-	c.NATSURL = logging.RedactNATS(c.NATSURL)
+	c.NATS = c.NATS.Redacted()
 	c.Streams = c.Streams.redacted()
 	return c
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/halyard-flags/halyard/shared/natsconn"
 )
 
 func TestLogLevel(t *testing.T) {
@@ -45,12 +46,42 @@ func TestRedacted(t *testing.T) {
 		{"every URL of a list", "nats://u:a@n1:4222, nats://n2:4222,t0ken@n3:4222", "nats://u:redacted@n1:4222,nats://n2:4222,redacted@n3:4222"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := Config{NATSURL: tc.nats, Addr: ":8081", Stream: "HALYARD_SNAPSHOTS"}
+			c := Config{NATS: natsconn.Config{URL: tc.nats, User: "halyard", Password: "pw", Creds: "/etc/nats/u.creds"},
+				Addr: ":8081", Stream: "HALYARD_SNAPSHOTS"}
 			want := c
-			want.NATSURL = tc.want
+			want.NATS.URL, want.NATS.Password = tc.want, "[redacted]"
 			if diff := cmp.Diff(want, c.Redacted()); diff != "" {
 				t.Errorf("Redacted() mismatch (-want +got):\n%s", diff)
 			}
 		})
 	}
+}
+
+// TestFromEnvAndValidateReportEverything: every value that does not parse, and every setting that is wrong,
+// is named, NATS's and the HTTP server's included.
+func TestFromEnvAndValidateReportEverything(t *testing.T) {
+	t.Setenv("HALYARD_RATE_LIMIT", "lots")
+	t.Setenv("HALYARD_SHUTDOWN_TIMEOUT", "10")
+	c, err := FromEnv()
+	want := `HALYARD_RATE_LIMIT: "lots" is not a number` + "\n" + `HALYARD_SHUTDOWN_TIMEOUT: "10" is not a duration (like 5s or 250ms)`
+	if diff := cmp.Diff(want, errString(err)); diff != "" {
+		t.Errorf("FromEnv error mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(DefaultHTTP, c.HTTP); diff != "" {
+		t.Errorf("HTTP defaults mismatch (-want +got):\n%s", diff)
+	}
+	c.NATS.TLSCert = "/etc/nats/client.pem"
+	c.HTTP.IdleTimeout = -1
+	want = "NATS_TLS_CERT and NATS_TLS_KEY go together\nNATS_TLS_CERT: cannot read /etc/nats/client.pem: no such file or directory\n" +
+		"HALYARD_HTTP_IDLE_TIMEOUT must be positive"
+	if diff := cmp.Diff(want, errString(c.Validate())); diff != "" {
+		t.Errorf("Validate mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }

@@ -20,6 +20,12 @@ type View struct {
 type Fragments struct {
 	Flags []Flag         // in the engine's key order, which is the order of EvaluateAll's results
 	ByKey map[string]int // index into Flags
+	// FlagSetID is OFREP metadata's `,"flagSetId":"<environment id>"`: OpenFeature's well-known key for the
+	// flag set, which for Halyard is the environment.
+	FlagSetID []byte
+	// Scoped is true when some flag is served only to some requests (an evaluation runtime other than all,
+	// or evaluation contexts): only then do PostHog answers look at the request's scope.
+	Scoped bool
 }
 
 // Flag is one flag's encoded fragments.
@@ -29,10 +35,12 @@ type Flag struct {
 	Quoted       []byte // the key as a JSON string
 	V2Head       []byte // /flags v2: `"key":{"key":"key","enabled":`
 	OFREPFlagID  []byte // OFREP metadata: `"flagId":id`
-	OFREPTail    []byte // OFREP metadata: `,"version":version}}`
+	OFREPTail    []byte // OFREP metadata: `,"version":"version"}}`
 	Description  []byte // /flags v2 metadata.description: a JSON string, or null
 	Multivariate bool
-	None         Payload // no payload
+	Runtime      string   // the flag's evaluation_runtime
+	Contexts     []string // the flag's evaluation_contexts
+	None         Payload  // no payload
 	Payloads     []Payload
 }
 

@@ -30,7 +30,35 @@ type flagsRequest struct {
 	PersonProperties map[string]any            `json:"person_properties"`
 	Groups           map[string]any            `json:"groups"`
 	GroupProperties  map[string]map[string]any `json:"group_properties"`
-	FlagKeys         []string                  `json:"flag_keys_to_evaluate"`
+	// PostHog reads flag_keys, with flag_keys_to_evaluate as its alias (flag_request.rs, FlagRequest).
+	FlagKeys           []string `json:"flag_keys"`
+	FlagKeysToEvaluate []string `json:"flag_keys_to_evaluate"`
+	// The request's evaluation scope (scope.go): evaluation_contexts, with evaluation_environments as its
+	// alias, and an explicit evaluation_runtime (nil when absent or null).
+	EvaluationContexts     []string `json:"evaluation_contexts"`
+	EvaluationEnvironments []string `json:"evaluation_environments"`
+	EvaluationRuntime      *string  `json:"evaluation_runtime"`
+}
+
+// flagKeys is the flags the request asks for (nil: every flag). Naming both spellings is refused, as serde
+// refuses a field given twice through an alias.
+func (r *flagsRequest) flagKeys() ([]string, error) {
+	return aliased(r.FlagKeys, r.FlagKeysToEvaluate, "flag_keys", "flag_keys_to_evaluate")
+}
+
+// evaluationContexts is the contexts the request names (nil: none).
+func (r *flagsRequest) evaluationContexts() ([]string, error) {
+	return aliased(r.EvaluationContexts, r.EvaluationEnvironments, "evaluation_contexts", "evaluation_environments")
+}
+
+func aliased(field, alias []string, name, aliasName string) ([]string, error) {
+	if field != nil && alias != nil {
+		return nil, decodeError("%s and its alias %s are both set: send one", name, aliasName)
+	}
+	if field != nil {
+		return field, nil
+	}
+	return alias, nil
 }
 
 func (r *flagsRequest) token() string {

@@ -28,6 +28,10 @@ func (s *Server) localEvaluation(c echo.Context) error {
 		return err
 	}
 	env, ok := s.Store.ByServerKey(key)
+	env, ok, err := s.atVersion(c.Request(), c.Response().Header(), env, ok, func() (*store.Env, bool) { return s.Store.ByServerKey(key) })
+	if err != nil {
+		return err
+	}
 	if !ok {
 		return apperr.New(apperr.Unauthorized, "invalid_server_key", "the server key is not valid")
 	}
@@ -37,7 +41,7 @@ func (s *Server) localEvaluation(c echo.Context) error {
 	}
 	h := c.Response().Header()
 	h.Set(headerETag, d.ETag)
-	h.Set("Cache-Control", "no-cache")
+	h.Set("Cache-Control", definitionsCacheControl)
 	if etagMatches(c.Request().Header.Get("If-None-Match"), d.ETag) {
 		return c.NoContent(http.StatusNotModified)
 	}
@@ -65,14 +69,22 @@ func buildDefinitions(snap *wire.Snapshot) *envview.Definitions {
 		return &envview.Definitions{Err: err}
 	}
 	sum := sha256.Sum256(body)
-	return &envview.Definitions{Body: body, ETag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	return &envview.Definitions{Body: body, ETag: `W/"` + hex.EncodeToString(sum[:12]) + `"`}
 }
+
+// The definitions' caching headers, as PostHog's flag service sends them on 200 and 304 alike
+// (rust/feature-flags src/api/flag_definitions.rs, ok_response_with_etag and not_modified_response): a weak
+// ETag, which proxies keep when they compress the body (a strong one they must drop), and
+// "private, must-revalidate".
+const definitionsCacheControl = "private, must-revalidate"
+
 
 // etagMatches implements If-None-Match: a list of entity tags, weak or strong (weak comparison), or "*".
 func etagMatches(header, etag string) bool {
 	if header == "" {
 		return false
 	}
+	etag = strings.TrimPrefix(etag, "W/")
 	for _, t := range strings.Split(header, ",") {
 		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
 		if t == "*" || t == etag {

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/halyard-flags/halyard/shared/flag"
@@ -25,12 +26,13 @@ func TestLocalEvaluation(t *testing.T) {
 			t.Fatalf("payload: %d flags, groups %v, cohorts %+v", len(le.Flags), le.GroupTypes, le.Cohorts)
 		}
 		etag := rec.Header().Get("ETag")
-		if etag == "" {
-			t.Fatal("no ETag")
+		if !strings.HasPrefix(etag, `W/"`) || rec.Header().Get("Cache-Control") != "private, must-revalidate" {
+			t.Fatalf("ETag %q, Cache-Control %q: want a weak ETag and private, must-revalidate", etag, rec.Header().Get("Cache-Control"))
 		}
-		for _, inm := range []string{etag, "W/" + etag, `"other", ` + etag, "*"} {
+		for _, inm := range []string{etag, strings.TrimPrefix(etag, "W/"), `"other", ` + etag, "*"} {
 			rec := do(t, h, call{method: http.MethodGet, path: path, headers: map[string]string{"Authorization": auth["Authorization"], "If-None-Match": inm}})
-			if rec.Code != http.StatusNotModified || rec.Body.Len() != 0 || rec.Header().Get("ETag") != etag {
+			if rec.Code != http.StatusNotModified || rec.Body.Len() != 0 || rec.Header().Get("ETag") != etag ||
+				rec.Header().Get("Cache-Control") != "private, must-revalidate" {
 				t.Errorf("If-None-Match %s: %d", inm, rec.Code)
 			}
 		}

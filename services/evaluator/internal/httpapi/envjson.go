@@ -18,16 +18,18 @@ type (
 
 // envJSONOf returns env's fragments, encoding them on the first request for this version.
 func envJSONOf(env *store.Env) *envJSON {
-	return env.View().Fragments.Get(func() *envJSON { return buildEnvJSON(env.Engine) })
+	return env.View().Fragments.Get(func() *envJSON { return buildEnvJSON(env.ID, env.Engine) })
 }
 
-func buildEnvJSON(e *eval.Engine) *envJSON {
+func buildEnvJSON(envID int64, e *eval.Engine) *envJSON {
 	keys := e.Keys()
-	ej := &envJSON{Flags: make([]flagJSON, len(keys)), ByKey: make(map[string]int, len(keys))}
+	ej := &envJSON{Flags: make([]flagJSON, len(keys)), ByKey: make(map[string]int, len(keys)),
+		FlagSetID: append(appendInt([]byte(`,"flagSetId":"`), envID), '"')}
 	a := &arena{b: make([]byte, 0, arenaSize(e))}
 	for i, k := range keys {
 		ej.Flags[i] = newFlagJSON(e, k, a)
 		ej.ByKey[k] = i
+		ej.Scoped = ej.Scoped || scoped(&ej.Flags[i])
 	}
 	return ej
 }
@@ -68,11 +70,12 @@ func newFlagJSON(e *eval.Engine, key string, a *arena) flagJSON {
 		return f
 	}
 	f.ID, f.Version = def.ID, def.Version
+	f.Runtime, f.Contexts = def.EvaluationRuntime, def.EvaluationContexts
 	s = len(a.b)
 	a.b = appendInt(append(a.b, `"flagId":`...), f.ID)
 	f.OFREPFlagID = a.since(s)
 	s = len(a.b)
-	a.b = append(appendInt(append(a.b, `,"version":`...), f.Version), "}}"...)
+	a.b = append(appendInt(append(a.b, `,"version":"`...), f.Version), `"}}`...)
 	f.OFREPTail = a.since(s)
 	if def.Description != "" {
 		s = len(a.b)

@@ -100,6 +100,10 @@ func (s *Server) answerFlags(c echo.Context, sh shape, withConfig bool) error {
 		return err
 	}
 	env, ok := s.Store.BySDKKey(token)
+	env, ok, err = s.atVersion(req, c.Response().Header(), env, ok, func() (*store.Env, bool) { return s.Store.BySDKKey(token) })
+	if err != nil {
+		return err
+	}
 	if !ok {
 		return apperr.New(apperr.Unauthorized, "invalid_token", "the project token is not valid")
 	}
@@ -107,9 +111,20 @@ func (s *Server) answerFlags(c echo.Context, sh shape, withConfig bool) error {
 	if err != nil {
 		return err
 	}
+	keys, err := fr.flagKeys()
+	if err != nil {
+		return err
+	}
+	contexts, err := fr.evaluationContexts()
+	if err != nil {
+		return err
+	}
 	buf := getResults()
 	defer putResults(buf)
-	*buf = evaluate(env, fr.FlagKeys, ctx, (*buf)[:0])
+	*buf = evaluate(env, keys, ctx, (*buf)[:0])
+	if ej := envJSONOf(env); ej.Scoped {
+		*buf = inScope(ej, *buf, requestRuntime(fr.EvaluationRuntime, req.Header), contexts)
+	}
 	return writeShape(c, sh, env, anyFailed(*buf), withConfig, *buf)
 }
 

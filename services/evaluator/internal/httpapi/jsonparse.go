@@ -335,8 +335,16 @@ func flagsRequestOf(doc any) (*flagsRequest, bool) {
 			r.Groups, ok = objectOrNull(v)
 		case "group_properties":
 			r.GroupProperties, ok = objectsOrNull(v)
-		case "flag_keys_to_evaluate":
+		case "flag_keys":
 			r.FlagKeys, ok = stringsOrNull(v)
+		case "flag_keys_to_evaluate":
+			r.FlagKeysToEvaluate, ok = stringsOrNull(v)
+		case "evaluation_contexts":
+			r.EvaluationContexts, ok = stringsOrNull(v)
+		case "evaluation_environments":
+			r.EvaluationEnvironments, ok = stringsOrNull(v)
+		case "evaluation_runtime":
+			r.EvaluationRuntime, ok = stringPtrOrNull(v)
 		default:
 			ok = !foldsToField(k)
 		}
@@ -348,7 +356,8 @@ func flagsRequestOf(doc any) (*flagsRequest, bool) {
 }
 
 var flagsRequestFields = []string{"token", "$token", "api_key", "distinct_id", "$anon_distinct_id", "$device_id",
-	"device_id", "person_properties", "groups", "group_properties", "flag_keys_to_evaluate"}
+	"device_id", "person_properties", "groups", "group_properties", "flag_keys", "flag_keys_to_evaluate",
+	"evaluation_contexts", "evaluation_environments", "evaluation_runtime"}
 
 // foldsToField: encoding/json would match this unknown name to a field case-insensitively.
 func foldsToField(k string) bool {
@@ -369,6 +378,16 @@ func setString(dst *string, v any) bool {
 		return true
 	}
 	return false
+}
+
+func stringPtrOrNull(v any) (*string, bool) {
+	switch s := v.(type) {
+	case string:
+		return &s, true
+	case nil:
+		return nil, true
+	}
+	return nil, false
 }
 
 func objectOrNull(v any) (map[string]any, bool) {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/halyard-flags/halyard/services/evaluator/internal/store"
+	"github.com/halyard-flags/halyard/shared/apperr"
 	"github.com/halyard-flags/halyard/shared/eval"
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
@@ -138,11 +139,19 @@ func (s *Server) ofrepRequest(c echo.Context) (*store.Env, *eval.Context, error)
 	if err := s.limit(key); err != nil {
 		return nil, nil, err
 	}
-	env, ok := s.Store.BySDKKey(key)
-	if !ok {
-		if env, ok = s.Store.ByServerKey(key); !ok {
-			return nil, nil, &ofrepErr{http.StatusForbidden, "", "the key does not grant access to any environment"}
+	lookup := func() (*store.Env, bool) {
+		if env, ok := s.Store.BySDKKey(key); ok {
+			return env, true
 		}
+		return s.Store.ByServerKey(key)
+	}
+	env, ok := lookup()
+	env, ok, err := s.atVersion(req, c.Response().Header(), env, ok, lookup)
+	if err != nil {
+		return nil, nil, ofrepVersionErr(err)
+	}
+	if !ok {
+		return nil, nil, &ofrepErr{http.StatusForbidden, "", "the key does not grant access to any environment"}
 	}
 	body, err := readBody(req)
 	if err != nil {
@@ -300,6 +309,12 @@ func (s *Server) ofrepFail(c echo.Context, key string, err error) error {
 		return writeJSON(c, http.StatusTooManyRequests, ofrepFailure{ErrorCode: ofrepGeneral,
 			ErrorDetails: "rate limit exceeded; retry after " + rl.retryAfterSeconds() + " seconds"})
 	}
+	var vna *versionNotAvailable
+	if errors.As(err, &vna) {
+		c.Response().Header().Set(echo.HeaderRetryAfter, versionRetryAfter)
+		return writeJSON(c, http.StatusServiceUnavailable, ofrepFailure{Key: key, ErrorCode: ofrepGeneral,
+			ErrorDetails: "version_not_available: " + vna.Error()})
+	}
 	var oe *ofrepErr
 	if !errors.As(err, &oe) {
 		s.Log.Error("OFREP request failed", zap.String("path", c.Path()), zap.Error(err))
@@ -317,4 +332,14 @@ func writeJSON(c echo.Context, status int, v any) error {
 		return err
 	}
 	return c.Blob(status, echo.MIMEApplicationJSON, b)
+}
+
+// ofrepVersionErr is a read-your-writes failure in OFREP's terms: a malformed version is a PARSE_ERROR; a
+// version not available is answered by ofrepFail.
+func ofrepVersionErr(err error) error {
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return &ofrepErr{http.StatusBadRequest, ofrepParseError, ae.Message}
+	}
+	return err
 }

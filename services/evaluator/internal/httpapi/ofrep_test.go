@@ -40,7 +40,7 @@ func TestOFREPOne(t *testing.T) {
 	}
 	on := eval("bool-on")
 	want := ofrepAnswer{Key: "bool-on", Value: true, Reason: "TARGETING_MATCH", Variant: "true",
-		Metadata: map[string]any{"flagId": 1.0, "version": 3.0, "reasonCode": "condition_match", "conditionIndex": 0.0, "payload": `{"color":"blue"}`}}
+		Metadata: map[string]any{"flagId": 1.0, "flagSetId": "1", "version": "3", "reasonCode": "condition_match", "conditionIndex": 0.0, "payload": `{"color":"blue"}`}}
 	if d := cmp.Diff(want, on); d != "" {
 		t.Errorf("bool-on mismatch (-want +got):\n%s", d)
 	}

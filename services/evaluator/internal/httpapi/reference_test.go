@@ -184,7 +184,8 @@ func toOFREP(r *eval.Result, env *store.Env) any {
 			Reason: ofrepError}
 	}
 	out := ofrepSuccess{Key: r.Key, Value: r.Enabled, Reason: ofrepReason(r.Reason.Code),
-		Metadata: map[string]any{"flagId": r.FlagID, "version": r.Version, "reasonCode": r.Reason.Code}}
+		Metadata: map[string]any{"flagId": r.FlagID, "flagSetId": strconv.FormatInt(env.ID, 10),
+			"version": strconv.FormatInt(r.Version, 10), "reasonCode": r.Reason.Code}}
 	switch {
 	case r.Variant != "":
 		out.Value, out.Variant = r.Variant, r.Variant

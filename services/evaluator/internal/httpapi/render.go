@@ -277,6 +277,7 @@ func appendOFREP(dst []byte, ej *envJSON, r *eval.Result, hint *int) (out []byte
 		dst = append(dst, `"flagId":`...)
 		dst = appendInt(dst, r.FlagID)
 	}
+	dst = append(dst, ej.FlagSetID...)
 	if p := payloadOf(f, r.Payload); p.OFREP != nil {
 		dst = append(dst, `,"payload":`...)
 		dst = append(dst, p.OFREP...)
@@ -286,9 +287,9 @@ func appendOFREP(dst []byte, ej *envJSON, r *eval.Result, hint *int) (out []byte
 	if f.OFREPTail != nil && r.Version == f.Version {
 		return append(dst, f.OFREPTail...), false
 	}
-	dst = append(dst, `,"version":`...)
+	dst = append(dst, `,"version":"`...)
 	dst = appendInt(dst, r.Version)
-	return append(dst, "}}"...), false
+	return append(dst, `"}}`...), false
 }
 
 // appendOFREPBulk appends OFREP's bulk answer; results must be sorted by key.

@@ -52,6 +52,6 @@ func BenchmarkBuildEnvJSON1000(b *testing.B) {
 	env, _ := benchEncodeEnv(b, 1000)
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = buildEnvJSON(env.Engine)
+		_ = buildEnvJSON(env.ID, env.Engine)
 	}
 }

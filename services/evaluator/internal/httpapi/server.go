@@ -41,6 +41,9 @@ type Server struct {
 	Ready   *atomic.Bool // set once the initial catch-up from JetStream is done
 	Log     *zap.Logger
 	Limiter Limiter // nil = no rate limit
+	// MinVersionWait bounds how long a request naming an environment version this evaluator has not applied
+	// yet waits for it (minversion.go); 0 answers such a request at once.
+	MinVersionWait time.Duration
 
 	// Streams serves the change streams and advertises them in OFREP bulk answers; nil = none.
 	Streams *Streams
@@ -52,11 +55,12 @@ func (s *Server) Handler() *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.Use(middleware.Recover())
-	// Browser SDKs call /flags and OFREP from any origin, as they do PostHog's own service.
+	// Browser SDKs call /flags and OFREP from any origin, as they do PostHog's own service. Request headers
+	// are allowed as the preflight asks for them (Halyard-Min-Version among them).
 	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 		AllowOriginFunc:  func(string) (bool, error) { return true, nil },
 		AllowCredentials: true,
-		ExposeHeaders:    []string{headerETag, echo.HeaderRetryAfter},
+		ExposeHeaders:    []string{headerETag, echo.HeaderRetryAfter, headerEnvironmentVersion},
 		MaxAge:           86400,
 	}))
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
@@ -163,6 +167,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 		c.Response().Header().Set(echo.HeaderRetryAfter, rl.retryAfterSeconds())
 		_ = c.JSON(http.StatusTooManyRequests, errorBody{Type: "validation_error", Code: "rate_limited",
 			Detail: "Rate limit exceeded; retry after " + rl.retryAfterSeconds() + " seconds"})
+		return
+	}
+	var vna *versionNotAvailable
+	if errors.As(err, &vna) {
+		c.Response().Header().Set(echo.HeaderRetryAfter, versionRetryAfter)
+		_ = c.JSON(http.StatusServiceUnavailable, errorBody{Type: "server_error", Code: "version_not_available", Detail: vna.Error()})
 		return
 	}
 	ae := apperr.As(err)

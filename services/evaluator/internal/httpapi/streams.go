@@ -26,7 +26,7 @@ type Streams struct {
 	// base URL's origin.
 	BaseURL string
 	// RefetchWait bounds how long a refetch naming a version this replica has not applied yet waits for it
-	// (then 503 with Retry-After). Default 2 s.
+	// (then 503 with Retry-After); 0 answers such a refetch at once. The evaluator uses HALYARD_MIN_VERSION_WAIT.
 	RefetchWait time.Duration
 
 	adverts sync.Map // environment id → *advert
@@ -93,11 +93,7 @@ func (s *Server) refetchTarget(c echo.Context, env *store.Env) (*store.Env, erro
 	if ok == nil || ok(env) {
 		return env, nil
 	}
-	wait := s.Streams.RefetchWait
-	if wait <= 0 {
-		wait = 2 * time.Second
-	}
-	newer, err := s.Streams.Hub.WaitFor(c.Request().Context(), env.ID, wait, ok)
+	newer, err := s.Streams.Hub.WaitFor(c.Request().Context(), env.ID, s.Streams.RefetchWait, ok)
 	if err != nil {
 		c.Response().Header().Set(echo.HeaderRetryAfter, "1")
 		return nil, &ofrepErr{http.StatusServiceUnavailable, ofrepGeneral,

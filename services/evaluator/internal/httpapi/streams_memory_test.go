@@ -8,7 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"runtime"
+	goruntime "runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -75,9 +75,9 @@ func TestIdleStreamMemory(t *testing.T) {
 type memSample struct{ heap, stack, rss uint64 }
 
 func memory() memSample {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
+	goruntime.GC()
+	var m goruntime.MemStats
+	goruntime.ReadMemStats(&m)
 	return memSample{heap: m.HeapInuse, stack: m.StackInuse, rss: rss()}
 }
 

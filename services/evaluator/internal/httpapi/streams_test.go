@@ -308,3 +308,29 @@ func TestPostHogStream(t *testing.T) {
 	// The definitions did not change (the same flags at a new version): its beacon repeats the version.
 	defs.nextMatching(t, time.Second, "id: "+v+"\n")
 }
+
+// TestStreamOutlivesServerTimeouts: a stream lasts past the HTTP server's read and write timeouts (the
+// evaluator's are 30 s), which are meant for ordinary requests.
+func TestStreamOutlivesServerTimeouts(t *testing.T) {
+	s, _ := testServer(t)
+	hub := streams.NewHub(s.Store, streams.Config{Heartbeat: 20 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go hub.Run(ctx)
+	s.Streams = &Streams{Hub: hub, Signer: streams.NewSigner(nil, time.Hour)}
+	srv := httptest.NewUnstartedServer(s.Handler())
+	srv.Config.ReadTimeout, srv.Config.WriteTimeout = 100*time.Millisecond, 100*time.Millisecond
+	srv.Start()
+	t.Cleanup(srv.Close) // after cancel, which ends the stream
+	_, st := openStream(t, srv.URL+"/ofrep/v1/stream?token="+url.QueryEscape(s.Streams.Signer.Issue(1)),
+		map[string]string{"Last-Event-ID": "1"})
+	st.next(t, time.Second) // retry
+	deadline := time.Now().Add(400 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		if f := st.next(t, time.Second); f != ": ping" {
+			t.Fatalf("frame %q", f)
+		}
+	}
+	bumpVersion(t, s, 2)
+	st.nextMatching(t, time.Second, "id: 2\n")
+}

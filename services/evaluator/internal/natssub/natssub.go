@@ -24,6 +24,7 @@ type Follower struct {
 	store         *store.Store
 	log           *zap.Logger
 	applied       func(envID, version int64, publishedAt time.Time)
+	applyDelay    time.Duration
 
 	// CaughtUp is set once every snapshot present at start has been applied; it is never cleared.
 	CaughtUp atomic.Bool
@@ -35,6 +36,12 @@ type Option func(*Follower)
 // OnApplied has fn called for every snapshot applied (metrics, tests).
 func OnApplied(fn func(envID, version int64, publishedAt time.Time)) Option {
 	return func(f *Follower) { f.applied = fn }
+}
+
+// ApplyDelay holds every snapshot for d before applying it. It exists for tests of read-your-writes, which
+// need one evaluator behind the others; the configuration refuses it outside loopback (config.TestApplyDelay).
+func ApplyDelay(d time.Duration) Option {
+	return func(f *Follower) { f.applyDelay = d }
 }
 
 // New returns a follower of the snapshots published on stream under subjectPrefix, feeding st.
@@ -103,6 +110,9 @@ func (f *Follower) handle(msg jetstream.Msg, startSeq uint64) {
 	if err != nil {
 		f.log.Error("snapshot message without metadata", zap.Error(err))
 		return
+	}
+	if f.applyDelay > 0 {
+		time.Sleep(f.applyDelay) // the injected lag itself, not a wait for a condition
 	}
 	f.apply(msg.Subject(), msg.Data())
 	if !f.CaughtUp.Load() && (meta.Sequence.Stream >= startSeq || meta.NumPending == 0) {

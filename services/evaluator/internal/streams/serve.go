@@ -29,10 +29,15 @@ type Protocol interface {
 
 // Serve writes the member's stream to w until the client goes (ctx), the hub shuts down, the stream's
 // lifetime ends, or a write fails; then it leaves the topic. w must be able to flush; a write deadline is
-// set when w supports one.
+// set before each write (and the server's read deadline lifted) when w supports them.
 func (h *Hub) Serve(ctx context.Context, w http.ResponseWriter, m *Member, p Protocol) error {
 	defer m.Leave()
 	s := &sender{w: w, rc: http.NewResponseController(w), timeout: h.cfg.WriteTimeout}
+	// Lift the server's read deadline (ReadTimeout, meant for ordinary requests), so an idle stream never
+	// depends on how net/http treats a timed-out background read; writes get their own deadline below.
+	if err := s.rc.SetReadDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
 	hd := w.Header()
 	hd.Set("Content-Type", "text/event-stream")
 	hd.Set("Cache-Control", "no-cache")

@@ -4,10 +4,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/halyard-flags/halyard/services/writer/internal/app"
@@ -32,9 +34,7 @@ func run() int {
 		return 0
 	}
 	cfg, err := config.FromEnv()
-	if err == nil {
-		err = cfg.Validate()
-	}
+	err = errors.Join(err, cfg.Validate())
 	if *healthcheck {
 		if err := httpserve.Healthcheck(cfg.Addr, "/readyz"); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -43,7 +43,7 @@ func run() int {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "writer: configuration: %v\n\n%s\n", err, config.Help)
+		fmt.Fprintf(os.Stderr, "writer: configuration: %s\n\n%s\n", strings.ReplaceAll(err.Error(), "\n", "; "), config.Help)
 		return 2
 	}
 	log, err := logging.New(cfg.LogFormat, cfg.LogLevel)

@@ -45,19 +45,22 @@ type ExportFlag struct {
 	Active                     bool         `json:"active"`
 	EnsureExperienceContinuity bool         `json:"ensure_experience_continuity"`
 	BucketingIdentifier        string       `json:"bucketing_identifier,omitempty"`
+	EvaluationRuntime          string       `json:"evaluation_runtime,omitempty"`
+	EvaluationContexts         []string     `json:"evaluation_contexts,omitempty"`
 }
 
 // ExportFlagOf is a stored flag as an export carries it.
 func ExportFlagOf(r FlagRecord) ExportFlag {
 	return ExportFlag{ID: r.ID, Key: r.Key, Name: r.Name, Description: r.Description, Tags: r.Tags,
 		Filters: r.Filters, Active: r.Active, EnsureExperienceContinuity: r.EnsureExperienceContinuity,
-		BucketingIdentifier: r.BucketingIdentifier}
+		BucketingIdentifier: r.BucketingIdentifier, EvaluationRuntime: r.EvaluationRuntime, EvaluationContexts: r.EvaluationContexts}
 }
 
 // Spec returns the flag as a FlagSpec.
 func (f ExportFlag) Spec() FlagSpec {
 	return FlagSpec{Flag: flag.Flag{ID: f.ID, Key: f.Key, Name: f.Name, Description: f.Description, Filters: f.Filters,
-		Active: f.Active, EnsureExperienceContinuity: f.EnsureExperienceContinuity, BucketingIdentifier: f.BucketingIdentifier},
+		Active: f.Active, EnsureExperienceContinuity: f.EnsureExperienceContinuity, BucketingIdentifier: f.BucketingIdentifier,
+		EvaluationRuntime: f.EvaluationRuntime, EvaluationContexts: f.EvaluationContexts},
 		Tags: f.Tags}
 }
 

@@ -17,12 +17,16 @@ type Project struct {
 }
 
 // Environment is one environment of a project. Keys are only filled when they are just created: the server
-// key is shown once and stored as a hash.
+// key is shown once and stored as a hash. Label, Color and Protected are how the admin UI shows it
+// (appearance.go).
 type Environment struct {
 	ID        int64     `json:"id"`
 	ProjectID int64     `json:"project_id"`
 	Name      string    `json:"name"`
 	Version   int64     `json:"version"`
+	Label     string    `json:"label"`
+	Color     string    `json:"color"`
+	Protected bool      `json:"protected"`
 	SDKKey    string    `json:"sdk_key,omitempty"`
 	ServerKey string    `json:"server_key,omitempty"`
 	CreatedAt time.Time `json:"created_at"`

@@ -31,7 +31,8 @@ func FromPostHog(le *flag.LocalEvaluation) (*Export, error) {
 		}
 		doc.Flags = append(doc.Flags, ExportFlag{ID: f.ID, Key: f.Key, Name: f.Name, Description: f.Description,
 			Filters: f.Filters, Active: f.Active, EnsureExperienceContinuity: f.EnsureExperienceContinuity,
-			BucketingIdentifier: f.BucketingIdentifier})
+			BucketingIdentifier: f.BucketingIdentifier, EvaluationRuntime: f.EvaluationRuntime,
+			EvaluationContexts: f.EvaluationContexts})
 	}
 	if problems := resolveDependencyKeys(doc.Flags); len(problems) > 0 {
 		return nil, Invalid(problems...)

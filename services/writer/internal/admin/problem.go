@@ -29,7 +29,10 @@ func invalidIf(problems []flag.Problem) error {
 
 // RefuseNew fails with every problem of after that was not in before. Problems that were there before a
 // change are not its fault (validation may have become stricter since they were stored) and do not block it.
-func RefuseNew(before, after []flag.Problem) error {
+func RefuseNew(before, after []flag.Problem) error { return invalidIf(newProblems(before, after)) }
+
+// newProblems lists the problems of after that were not in before.
+func newProblems(before, after []flag.Problem) []flag.Problem {
 	old := make(map[flag.Problem]bool, len(before))
 	for _, p := range before {
 		old[p] = true
@@ -40,5 +43,5 @@ func RefuseNew(before, after []flag.Problem) error {
 			fresh = append(fresh, p)
 		}
 	}
-	return invalidIf(fresh)
+	return fresh
 }

@@ -1,6 +1,6 @@
 // Package app wires the writer together: migrations, the admin API, and the outbox publisher, run until the
-// context ends and then shut down in order (stop being ready, drain HTTP, stop publishing, drain NATS, close
-// the pool).
+// context ends and then shut down in order (stop being ready, serve through the lame duck, drain HTTP, stop
+// publishing, stop notifying, drain NATS, close the pool).
 package app
 
 import (
@@ -12,10 +12,12 @@ import (
 
 	"github.com/halyard-flags/halyard/services/writer/internal/config"
 	"github.com/halyard-flags/halyard/services/writer/internal/httpapi"
+	"github.com/halyard-flags/halyard/services/writer/internal/monitor"
 	"github.com/halyard-flags/halyard/services/writer/internal/postgres"
 	"github.com/halyard-flags/halyard/services/writer/internal/publisher"
+	"github.com/halyard-flags/halyard/shared/adminserve"
 	"github.com/halyard-flags/halyard/shared/httpserve"
-	"github.com/nats-io/nats.go"
+	"github.com/halyard-flags/halyard/shared/natsconn"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
@@ -29,51 +31,100 @@ var (
 	_ httpapi.BulkStore        = (*postgres.DB)(nil)
 	_ httpapi.AuditStore       = (*postgres.DB)(nil)
 	_ httpapi.TokenStore       = (*postgres.DB)(nil)
+	_ httpapi.DefinitionStore  = (*postgres.DB)(nil)
+	_ httpapi.EventStore       = (*postgres.DB)(nil)
 )
 
-// Run runs the writer until ctx ends. bound, if set, receives the HTTP listen address.
+// Run runs the writer until ctx ends (or a part of it fails), then stops in order: readiness false at once
+// and the admin API still serving through the lame duck, then drained (httpserve.Server); the publisher,
+// finishing the publish in flight; the NOTIFY loop, handing what is left to other writers; NATS, drained
+// until closed; the pool. bound, if set, receives the HTTP listen address.
 func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net.Addr)) error {
 	db, err := postgres.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-
-	nc, err := nats.Connect(cfg.NATSURL, nats.Name("halyard-writer"), nats.MaxReconnects(-1),
-		nats.RetryOnFailedConnect(true), nats.ReconnectWait(250*time.Millisecond))
+	nc, err := natsconn.Connect(cfg.NATS, "halyard-writer", log.Named("nats"))
 	if err != nil {
-		return fmt.Errorf("nats: %w", err)
+		return err
 	}
-	defer nc.Drain() //nolint:errcheck
-	js, err := jetstream.New(nc)
+	defer drain(nc, cfg.HTTP.ShutdownTimeout, log)
+	js, err := jetstream.New(nc.Conn)
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	pub := publisher.New(postgres.NewOutbox(db), js,
-		publisher.Stream{Name: cfg.Stream, SubjectPrefix: cfg.SubjectPrefix, Replicas: cfg.StreamReplicas},
-		log.Named("publisher"), publisher.PollInterval(cfg.PollInterval))
-
 	var ready, schemaReady atomic.Bool
-	api := &httpapi.Server{Environments: db, Flags: db, Cohorts: db, Bulk: db, Audit: db, Tokens: db,
-		AdminToken: cfg.AdminToken, Log: log.Named("http"), Ready: &ready, SchemaReady: &schemaReady}
+	outbox := postgres.NewOutbox(db)
+	mon := monitor.New(monitor.Config{Outbox: outbox, Pool: db.Pool, NATS: nc.Conn, NATSURL: cfg.NATS.URL,
+		Ready: ready.Load, StuckAfter: cfg.OutboxStuckAfter})
+	pub := publisher.New(outbox, js,
+		publisher.Stream{Name: cfg.Stream, SubjectPrefix: cfg.SubjectPrefix, Replicas: cfg.StreamReplicas},
+		log.Named("publisher"), publisher.PollInterval(cfg.PollInterval), publisher.Observe(mon.Publishing()))
+
+	events := httpapi.NewVersionFeed(db, log.Named("events"))
+	api := &httpapi.Server{Environments: db, Flags: db, Cohorts: db, Bulk: db, Audit: db, Tokens: db, Definitions: db,
+		Events: events, AdminToken: cfg.AdminToken, Log: log.Named("http"), Ready: &ready, SchemaReady: &schemaReady,
+		Metrics: httpapi.NewMetrics(mon.Registry)}
+	srv := &httpserve.Server{Addr: cfg.Addr, Handler: api.Handler(), Config: cfg.HTTP, ReadyPath: "/readyz",
+		Log: log, Bound: bound}
+
+	// The publisher and the NOTIFY loop outlive ctx: they stop after the admin API, which may still commit
+	// changes until then.
+	publishing, stopPublishing := context.WithCancel(context.WithoutCancel(ctx))
+	notifying, stopNotifying := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopNotifying()
+	published := make(chan struct{})
 	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { events.Run(gctx); return nil }) // ends the event streams, so that HTTP can drain
 	g.Go(func() error {
-		return httpserve.Serve(gctx, cfg.Addr, api.Handler(), 10*time.Second, bound)
+		defer close(published)
+		return publish(publishing, db, pub, &schemaReady, &ready, log)
 	})
-	g.Go(func() error { return pub.Notify(gctx) })
+	g.Go(func() error { return pub.Notify(notifying) })
+	g.Go(func() error { return nc.Watch(gctx) })
+	if cfg.AdminAddr != "" && cfg.AdminAddr != config.AdminOff {
+		status := func(ctx context.Context) adminserve.Status { return mon.Status(ctx) }
+		g.Go(func() error {
+			return httpserve.Serve(gctx, cfg.AdminAddr, adminserve.Handler(mon.Registry, status), 10*time.Second,
+				func(a net.Addr) { log.Info("admin listener: /metrics and /status", zap.Stringer("addr", a)) })
+		})
+	}
 	g.Go(func() error {
-		if err := migrate(gctx, db, log); err != nil {
-			return err
-		}
-		schemaReady.Store(true)
-		if err := startPublisher(gctx, pub, log); err != nil {
-			return err
-		}
-		ready.Store(true)
-		log.Info("writer ready")
-		return pub.Run(gctx)
+		err := srv.Run(gctx)
+		stopPublishing()
+		<-published
+		log.Info("stopping: publisher stopped")
+		stopNotifying()
+		return err
 	})
 	return g.Wait()
+}
+
+// publish migrates the database, sets up the stream, and runs the publisher until ctx ends.
+func publish(ctx context.Context, db *postgres.DB, pub *publisher.Publisher, schemaReady, ready *atomic.Bool, log *zap.Logger) error {
+	if err := migrate(ctx, db, log); err != nil {
+		return err
+	}
+	schemaReady.Store(true)
+	if err := startPublisher(ctx, pub, log); err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	ready.Store(true)
+	log.Info("writer ready")
+	return pub.Run(ctx)
+}
+
+// drain drains NATS until the connection is closed, at most timeout.
+func drain(nc *natsconn.Conn, timeout time.Duration, log *zap.Logger) {
+	if err := nc.Drain(timeout); err != nil {
+		log.Warn("stopping: NATS did not drain cleanly", zap.Error(err))
+		return
+	}
+	log.Info("stopping: NATS drained")
 }
 
 // migrate applies the schema migrations, retrying while PostgreSQL cannot be reached: the writer runs (and

@@ -13,6 +13,7 @@ import (
 
 	"github.com/halyard-flags/halyard/services/writer/internal/config"
 	"github.com/halyard-flags/halyard/services/writer/internal/postgres/pgtest"
+	"github.com/halyard-flags/halyard/shared/natsconn"
 	"github.com/halyard-flags/halyard/shared/wire"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
@@ -27,7 +28,7 @@ const adminToken = "app-test-bootstrap-token-0123456789"
 // context ends.
 func TestRun(t *testing.T) {
 	ns := natsServer(t)
-	cfg := config.Config{DatabaseURL: pgtest.FreshDatabase(t), NATSURL: ns.ClientURL(), Addr: "127.0.0.1:0",
+	cfg := config.Config{DatabaseURL: pgtest.FreshDatabase(t), NATS: natsconn.Config{URL: ns.ClientURL()}, Addr: "127.0.0.1:0", HTTP: testHTTP,
 		AdminToken: adminToken, Stream: "HALYARD_TEST", SubjectPrefix: "halyard.test", StreamReplicas: 1,
 		PollInterval: 100 * time.Millisecond}
 	base, stop := startRun(t, cfg)

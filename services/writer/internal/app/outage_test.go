@@ -12,6 +12,7 @@ import (
 
 	"github.com/halyard-flags/halyard/services/writer/internal/config"
 	"github.com/halyard-flags/halyard/services/writer/internal/postgres/pgtest"
+	"github.com/halyard-flags/halyard/shared/natsconn"
 )
 
 // TestRunWhilePostgreSQLIsDown: a writer started while PostgreSQL cannot be reached runs, is not ready,
@@ -20,7 +21,7 @@ import (
 func TestRunWhilePostgreSQLIsDown(t *testing.T) {
 	ns := natsServer(t)
 	dbURL, gate := behindGate(t, pgtest.FreshDatabase(t))
-	cfg := config.Config{DatabaseURL: dbURL, NATSURL: ns.ClientURL(), Addr: "127.0.0.1:0",
+	cfg := config.Config{DatabaseURL: dbURL, NATS: natsconn.Config{URL: ns.ClientURL()}, Addr: "127.0.0.1:0", HTTP: testHTTP,
 		AdminToken: adminToken, Stream: "HALYARD_TEST", SubjectPrefix: "halyard.test", StreamReplicas: 1,
 		PollInterval: 100 * time.Millisecond}
 	base, stop := startRun(t, cfg)

@@ -5,62 +5,93 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/halyard-flags/halyard/shared/httpserve"
 	"github.com/halyard-flags/halyard/shared/logging"
+	"github.com/halyard-flags/halyard/shared/natsconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Config is the writer's effective configuration.
 type Config struct {
-	DatabaseURL    string        // DATABASE_URL
-	NATSURL        string        // NATS_URL
-	Addr           string        // WRITER_ADDR
-	AdminToken     string        // HALYARD_ADMIN_TOKEN: the bootstrap admin bearer token
-	Stream         string        // HALYARD_STREAM: JetStream stream holding snapshots
-	SubjectPrefix  string        // HALYARD_SUBJECT_PREFIX: snapshots go to <prefix>.<environment id>
-	StreamReplicas int           // HALYARD_STREAM_REPLICAS
-	PollInterval   time.Duration // HALYARD_OUTBOX_POLL: publisher polling fallback when NOTIFY is missed
-	LogFormat      string        // HALYARD_LOG_FORMAT: json or console
-	LogLevel       string        // HALYARD_LOG_LEVEL: debug, info, warn or error (HALYARD_DEBUG: debug)
+	DatabaseURL    string           // DATABASE_URL (TLS: sslmode, sslrootcert, sslcert, sslkey)
+	NATS           natsconn.Config  // NATS_URL, NATS_CREDS, NATS_TLS_CA, …
+	Addr           string           // WRITER_ADDR
+	HTTP           httpserve.Config // HALYARD_HTTP_*_TIMEOUT, HALYARD_LAME_DUCK, HALYARD_SHUTDOWN_TIMEOUT
+	AdminToken     string           // HALYARD_ADMIN_TOKEN: the bootstrap admin bearer token
+	Stream         string           // HALYARD_STREAM: JetStream stream holding snapshots
+	SubjectPrefix  string           // HALYARD_SUBJECT_PREFIX: snapshots go to <prefix>.<environment id>
+	StreamReplicas int              // HALYARD_STREAM_REPLICAS
+	PollInterval   time.Duration    // HALYARD_OUTBOX_POLL: publisher polling fallback when NOTIFY is missed
+	LogFormat      string           // HALYARD_LOG_FORMAT: json or console
+	LogLevel       string           // HALYARD_LOG_LEVEL: debug, info, warn or error (HALYARD_DEBUG: debug)
+	// AdminAddr is HALYARD_ADMIN_ADDR: the admin listener serving /metrics and /status ("" or "off": none).
+	AdminAddr string
+	// OutboxStuckAfter is HALYARD_OUTBOX_STUCK_AFTER: /status says degraded once the oldest pending outbox
+	// row is older than this.
+	OutboxStuckAfter time.Duration
 }
 
+// AdminOff is the HALYARD_ADMIN_ADDR that disables the admin listener.
+const AdminOff = "off"
+
+// DefaultHTTP is the writer's HTTP configuration: imports and cohort uploads take up to 64 MiB, so reading
+// a request and answering it may take minutes on a slow link.
+var DefaultHTTP = httpserve.Config{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute,
+	WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, LameDuck: 5 * time.Second, ShutdownTimeout: 10 * time.Second}
+
 // Help documents every variable, for -h.
-const Help = `Environment:
-  DATABASE_URL             PostgreSQL URL (required; pool_max_conns=N sets the pool size, default 20)
-  NATS_URL                 NATS URL (default nats://127.0.0.1:4222)
+var Help = `Environment:
+  DATABASE_URL             PostgreSQL URL (required; pool_max_conns=N sets the pool size, default 20;
+                           TLS: sslmode=verify-full&sslrootcert=<CA file>, sslcert=, sslkey= for a client certificate)
+` + natsconn.Help + `
   WRITER_ADDR              listen address (default :8080)
   HALYARD_ADMIN_TOKEN      bootstrap admin bearer token (required, >= 16 characters)
   HALYARD_STREAM           JetStream stream for snapshots (default HALYARD_SNAPSHOTS)
   HALYARD_SUBJECT_PREFIX   snapshot subject prefix (default halyard.snapshot)
   HALYARD_STREAM_REPLICAS  stream replicas, 1 or 3 for a NATS cluster (default 1)
   HALYARD_OUTBOX_POLL      outbox polling fallback interval (default 1s)
+  HALYARD_ADMIN_ADDR       admin listener for /metrics and /status (default :9090; off disables it)
+  HALYARD_OUTBOX_STUCK_AFTER
+                           /status says degraded once a change has waited this long to be published
+                           (default 30s)
   HALYARD_LOG_FORMAT       json or console (default json)
   HALYARD_LOG_LEVEL        debug, info, warn or error (default info)
-  HALYARD_DEBUG            set to anything: debug-level logs when HALYARD_LOG_LEVEL is not set`
+  HALYARD_DEBUG            set to anything: debug-level logs when HALYARD_LOG_LEVEL is not set
+` + httpserve.Help(DefaultHTTP)
 
-// FromEnv reads the configuration; call Validate before use.
+// FromEnv reads the configuration; call Validate before use. It reports every value it cannot parse.
 func FromEnv() (Config, error) {
 	c := Config{
 		DatabaseURL:   os.Getenv("DATABASE_URL"),
-		NATSURL:       envOr("NATS_URL", "nats://127.0.0.1:4222"),
+		NATS:          natsconn.FromEnv(os.Getenv),
 		Addr:          envOr("WRITER_ADDR", ":8080"),
 		AdminToken:    os.Getenv("HALYARD_ADMIN_TOKEN"),
 		Stream:        envOr("HALYARD_STREAM", "HALYARD_SNAPSHOTS"),
 		SubjectPrefix: envOr("HALYARD_SUBJECT_PREFIX", "halyard.snapshot"),
 		LogFormat:     envOr("HALYARD_LOG_FORMAT", "json"),
 		LogLevel:      logging.LevelFromEnv(os.Getenv),
+		AdminAddr:     envOr("HALYARD_ADMIN_ADDR", ":9090"),
 	}
+	var errs []error
 	var err error
 	if c.StreamReplicas, err = strconv.Atoi(envOr("HALYARD_STREAM_REPLICAS", "1")); err != nil {
-		return c, fmt.Errorf("HALYARD_STREAM_REPLICAS: %w", err)
+		errs = append(errs, fmt.Errorf("HALYARD_STREAM_REPLICAS: %q is not a number", os.Getenv("HALYARD_STREAM_REPLICAS")))
 	}
 	if c.PollInterval, err = time.ParseDuration(envOr("HALYARD_OUTBOX_POLL", "1s")); err != nil {
-		return c, fmt.Errorf("HALYARD_OUTBOX_POLL: %w", err)
+		errs = append(errs, fmt.Errorf("HALYARD_OUTBOX_POLL: %q is not a duration (like 1s or 250ms)", os.Getenv("HALYARD_OUTBOX_POLL")))
 	}
-	return c, nil
+	if c.OutboxStuckAfter, err = time.ParseDuration(envOr("HALYARD_OUTBOX_STUCK_AFTER", "30s")); err != nil {
+		errs = append(errs, fmt.Errorf("HALYARD_OUTBOX_STUCK_AFTER: %q is not a duration (like 30s)", os.Getenv("HALYARD_OUTBOX_STUCK_AFTER")))
+	}
+	c.HTTP, err = httpserve.ConfigFromEnv(os.Getenv, DefaultHTTP)
+	return c, errors.Join(append(errs, err)...)
 }
 
 // Validate reports every problem at once.
@@ -68,6 +99,8 @@ func (c Config) Validate() error {
 	var errs []error
 	if c.DatabaseURL == "" {
 		errs = append(errs, errors.New("DATABASE_URL is required"))
+	} else if _, err := pgxpool.ParseConfig(c.DatabaseURL); err != nil {
+		errs = append(errs, fmt.Errorf("DATABASE_URL: %s", withoutConnString(err)))
 	}
 	if len(c.AdminToken) < 16 {
 		errs = append(errs, errors.New("HALYARD_ADMIN_TOKEN must be at least 16 characters"))
@@ -84,18 +117,33 @@ func (c Config) Validate() error {
 	if _, err := logging.ParseLevel(c.LogLevel); err != nil {
 		errs = append(errs, errors.New("HALYARD_LOG_LEVEL must be debug, info, warn or error"))
 	}
+	if _, _, err := net.SplitHostPort(c.AdminAddr); err != nil && c.AdminAddr != AdminOff {
+		errs = append(errs, errors.New("HALYARD_ADMIN_ADDR must be host:port, :port or off"))
+	}
+	if c.OutboxStuckAfter <= 0 {
+		errs = append(errs, errors.New("HALYARD_OUTBOX_STUCK_AFTER must be positive"))
+	}
 	if strings.ContainsAny(c.SubjectPrefix, " *>") || c.SubjectPrefix == "" {
 		errs = append(errs, errors.New("HALYARD_SUBJECT_PREFIX must be a plain subject"))
 	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, c.NATS.Validate(), c.HTTP.Validate())...)
+}
+
+// connString matches the connection string pgx quotes at the start of its parse errors (password masked).
+var connString = regexp.MustCompile("^cannot parse `.*`: ")
+
+// withoutConnString is a pgx parse error without the connection string: the variable's name says which, and
+// a password pgx did not recognize as one must not reach the terminal.
+func withoutConnString(err error) string {
+	return connString.ReplaceAllString(err.Error(), "")
 }
 
 // Redacted returns the configuration with secrets masked, for the start-up log: the admin token, the
-// database password (of a URL or a key=value DSN) and the credentials of every NATS server URL.
+// database password (of a URL or a key=value DSN) and NATS's credentials.
 func (c Config) Redacted() Config {
 	c.AdminToken = "[redacted]"
 	c.DatabaseURL = logging.RedactPostgres(c.DatabaseURL)
-	c.NATSURL = logging.RedactNATS(c.NATSURL)
+	c.NATS = c.NATS.Redacted()
 	return c
 }
 

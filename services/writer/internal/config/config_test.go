@@ -1,11 +1,20 @@
 package config
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"math/big"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/halyard-flags/halyard/shared/natsconn"
 )
 
 func TestFromEnvDefaultsAndValidate(t *testing.T) {
@@ -15,7 +24,9 @@ func TestFromEnvDefaultsAndValidate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != ":8080" || c.Stream != "HALYARD_SNAPSHOTS" || c.StreamReplicas != 1 || c.PollInterval != time.Second {
+	if c.Addr != ":8080" || c.Stream != "HALYARD_SNAPSHOTS" || c.StreamReplicas != 1 || c.PollInterval != time.Second ||
+		c.NATS.URL != natsconn.DefaultURL || c.HTTP != DefaultHTTP || c.AdminAddr != ":9090" ||
+		c.OutboxStuckAfter != 30*time.Second {
 		t.Errorf("defaults = %+v", c)
 	}
 	if err := c.Validate(); err != nil {
@@ -28,12 +39,14 @@ func TestFromEnvDefaultsAndValidate(t *testing.T) {
 }
 
 func TestValidateReportsEveryProblem(t *testing.T) {
-	c := Config{AdminToken: "short", StreamReplicas: 2, PollInterval: time.Millisecond, LogFormat: "xml", SubjectPrefix: "a.>"}
+	c := Config{AdminToken: "short", StreamReplicas: 2, PollInterval: time.Millisecond, LogFormat: "xml", SubjectPrefix: "a.>",
+		AdminAddr: "9090", OutboxStuckAfter: -time.Second}
 	err := c.Validate()
 	if err == nil {
 		t.Fatal("Validate accepted a bad configuration")
 	}
-	for _, want := range []string{"DATABASE_URL", "HALYARD_ADMIN_TOKEN", "HALYARD_STREAM_REPLICAS", "HALYARD_OUTBOX_POLL", "HALYARD_LOG_FORMAT", "HALYARD_LOG_LEVEL", "HALYARD_SUBJECT_PREFIX"} {
+	for _, want := range []string{"DATABASE_URL", "HALYARD_ADMIN_TOKEN", "HALYARD_STREAM_REPLICAS", "HALYARD_OUTBOX_POLL", "HALYARD_LOG_FORMAT", "HALYARD_LOG_LEVEL", "HALYARD_SUBJECT_PREFIX",
+		"HALYARD_ADMIN_ADDR", "HALYARD_OUTBOX_STUCK_AFTER"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s: %v", want, err)
 		}
@@ -78,8 +91,8 @@ func TestRedacted(t *testing.T) {
 		want Config
 	}{
 		{"no secrets but the token",
-			Config{DatabaseURL: "postgres://db/halyard", NATSURL: "nats://127.0.0.1:4222", AdminToken: "0123456789abcdef"},
-			Config{DatabaseURL: "postgres://db/halyard", NATSURL: "nats://127.0.0.1:4222", AdminToken: "[redacted]"}},
+			Config{DatabaseURL: "postgres://db/halyard", NATS: natsconn.Config{URL: "nats://127.0.0.1:4222"}, AdminToken: "0123456789abcdef"},
+			Config{DatabaseURL: "postgres://db/halyard", NATS: natsconn.Config{URL: "nats://127.0.0.1:4222"}, AdminToken: "[redacted]"}},
 		{"database URL password",
 			Config{DatabaseURL: "postgres://halyard:s3cret@db:5432/halyard?sslmode=require"},
 			Config{DatabaseURL: "postgres://halyard:redacted@db:5432/halyard?sslmode=require", AdminToken: "[redacted]"}},
@@ -87,14 +100,14 @@ func TestRedacted(t *testing.T) {
 			Config{DatabaseURL: "host=db user=halyard password='s3 cret' dbname=halyard"},
 			Config{DatabaseURL: "host=db user=halyard password=redacted dbname=halyard", AdminToken: "[redacted]"}},
 		{"NATS user and password",
-			Config{NATSURL: "nats://halyard:s3cret@nats:4222"},
-			Config{NATSURL: "nats://halyard:redacted@nats:4222", AdminToken: "[redacted]"}},
+			Config{NATS: natsconn.Config{URL: "nats://halyard:s3cret@nats:4222"}},
+			Config{NATS: natsconn.Config{URL: "nats://halyard:redacted@nats:4222"}, AdminToken: "[redacted]"}},
 		{"NATS token",
-			Config{NATSURL: "nats://s3cret@nats:4222"},
-			Config{NATSURL: "nats://redacted@nats:4222", AdminToken: "[redacted]"}},
+			Config{NATS: natsconn.Config{URL: "nats://s3cret@nats:4222"}},
+			Config{NATS: natsconn.Config{URL: "nats://redacted@nats:4222"}, AdminToken: "[redacted]"}},
 		{"every URL of a NATS list",
-			Config{NATSURL: "nats://u:a@n1:4222,nats://n2:4222,nats://t0ken@n3:4222"},
-			Config{NATSURL: "nats://u:redacted@n1:4222,nats://n2:4222,nats://redacted@n3:4222", AdminToken: "[redacted]"}},
+			Config{NATS: natsconn.Config{URL: "nats://u:a@n1:4222,nats://n2:4222,nats://t0ken@n3:4222"}},
+			Config{NATS: natsconn.Config{URL: "nats://u:redacted@n1:4222,nats://n2:4222,nats://redacted@n3:4222"}, AdminToken: "[redacted]"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if diff := cmp.Diff(tc.want, tc.in.Redacted()); diff != "" {
@@ -102,4 +115,91 @@ func TestRedacted(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFromEnvReportsEveryValue: every value that does not parse is named, not only the first.
+func TestFromEnvReportsEveryValue(t *testing.T) {
+	t.Setenv("HALYARD_STREAM_REPLICAS", "three")
+	t.Setenv("HALYARD_OUTBOX_POLL", "1")
+	t.Setenv("HALYARD_LAME_DUCK", "forever")
+	_, err := FromEnv()
+	want := `HALYARD_STREAM_REPLICAS: "three" is not a number` + "\n" +
+		`HALYARD_OUTBOX_POLL: "1" is not a duration (like 1s or 250ms)` + "\n" +
+		`HALYARD_LAME_DUCK: "forever" is not a duration (like 5s or 250ms)`
+	if err == nil {
+		t.Fatal("FromEnv accepted values that do not parse")
+	}
+	if diff := cmp.Diff(want, err.Error()); diff != "" {
+		t.Errorf("FromEnv error mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestValidateDatabaseTLS: a DATABASE_URL asking to verify PostgreSQL's certificate against a CA file that
+// is not there is refused at start, naming the file and not the password.
+func TestValidateDatabaseTLS(t *testing.T) {
+	for _, tc := range []struct {
+		name, url, want string
+	}{
+		{"URL", "postgres://halyard:pg-s3cret@db:5432/halyard?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem",
+			"DATABASE_URL: failed to configure TLS (unable to read CA file: open /nonexistent/ca.pem: no such file or directory)"},
+		{"DSN", "host=db user=halyard password=pg-s3cret sslmode=verify-full sslrootcert=/nonexistent/ca.pem",
+			"DATABASE_URL: failed to configure TLS (unable to read CA file: open /nonexistent/ca.pem: no such file or directory)"},
+		{"unknown sslmode", "postgres://halyard:pg-s3cret@db/halyard?sslmode=sometimes",
+			"DATABASE_URL: failed to configure TLS (sslmode is invalid)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := valid()
+			c.DatabaseURL = tc.url
+			if diff := cmp.Diff(tc.want, errString(c.Validate())); diff != "" {
+				t.Errorf("Validate mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+	c := valid()
+	c.DatabaseURL = "postgres://halyard:pg-s3cret@db:5432/halyard?sslmode=verify-full&sslrootcert=" + writeCA(t)
+	if err := c.Validate(); err != nil {
+		t.Errorf("Validate with a readable CA file: %v", err)
+	}
+}
+
+// TestValidateIncludesNATSAndHTTP: NATS's and the HTTP server's settings are validated with the rest.
+func TestValidateIncludesNATSAndHTTP(t *testing.T) {
+	c := valid()
+	c.NATS.User = "halyard"
+	c.HTTP.WriteTimeout = 0
+	want := "NATS_USER needs NATS_PASSWORD\nHALYARD_HTTP_WRITE_TIMEOUT must be positive"
+	if diff := cmp.Diff(want, errString(c.Validate())); diff != "" {
+		t.Errorf("Validate mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func valid() Config {
+	return Config{DatabaseURL: "postgres://db/halyard", NATS: natsconn.Config{URL: natsconn.DefaultURL},
+		HTTP: DefaultHTTP, AdminToken: "0123456789abcdef", Stream: "S", SubjectPrefix: "halyard.snapshot",
+		StreamReplicas: 1, PollInterval: time.Second, LogFormat: "json", LogLevel: "info", AdminAddr: ":9090",
+		OutboxStuckAfter: 30 * time.Second}
+}
+
+// writeCA writes a file pgx accepts as a CA bundle (a certificate it parses).
+func writeCA(tb testing.TB) string {
+	tb.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	path := filepath.Join(tb.TempDir(), "ca.pem")
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/halyard-flags/halyard/services/writer/internal/postgres"
 	"github.com/halyard-flags/halyard/services/writer/internal/postgres/pgtest"
@@ -28,7 +29,13 @@ type api struct {
 	h     http.Handler
 	db    *postgres.DB
 	token string
+
+	events     *VersionFeed
+	stopEvents func() // ends the feed's Run, as the writer's shutdown does, and waits for it
 }
+
+// testHeartbeat is how often an idle events stream sends a comment in these tests.
+const testHeartbeat = 300 * time.Millisecond
 
 // newAPI serves the admin API on a fresh database, authenticated as the bootstrap token.
 func newAPI(tb testing.TB) *api {
@@ -44,9 +51,15 @@ func newAPI(tb testing.TB) *api {
 	}
 	var ready atomic.Bool
 	ready.Store(true)
-	s := &Server{Environments: db, Flags: db, Cohorts: db, Bulk: db, Audit: db, Tokens: db,
-		AdminToken: testAdminToken, Log: zap.NewNop(), Ready: &ready}
-	return &api{tb: tb, h: s.Handler(), db: db, token: testAdminToken}
+	events := NewVersionFeed(db, zap.NewNop(), FeedPoll(50*time.Millisecond), FeedHeartbeat(testHeartbeat))
+	feedCtx, stopEvents := context.WithCancel(context.Background())
+	feedDone := make(chan struct{})
+	go func() { defer close(feedDone); events.Run(feedCtx) }()
+	stop := func() { stopEvents(); <-feedDone }
+	tb.Cleanup(stop)
+	s := &Server{Environments: db, Flags: db, Cohorts: db, Bulk: db, Audit: db, Tokens: db, Definitions: db,
+		Events: events, AdminToken: testAdminToken, Log: zap.NewNop(), Ready: &ready}
+	return &api{tb: tb, h: s.Handler(), db: db, token: testAdminToken, events: events, stopEvents: stop}
 }
 
 // as is the same API called with another token.

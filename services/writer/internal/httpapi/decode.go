@@ -22,9 +22,18 @@ import (
 )
 
 // decodeStrict reads one JSON value into v, refusing unknown fields and trailing data.
-func decodeStrict(body []byte, v any) error {
+func decodeStrict(body []byte, v any) error { return decodeStrictly(body, v, false) }
+
+// decodeStrictNumbers is decodeStrict keeping the numbers of untyped values (properties) as json.Number,
+// with their text, as the evaluators decode a /flags request.
+func decodeStrictNumbers(body []byte, v any) error { return decodeStrictly(body, v, true) }
+
+func decodeStrictly(body []byte, v any, useNumber bool) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
+	if useNumber {
+		dec.UseNumber()
+	}
 	if err := dec.Decode(v); err != nil {
 		if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 			return apperr.New(apperr.BadRequest, "unknown_field", "unknown field %s", field)

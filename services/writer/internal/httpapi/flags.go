@@ -31,11 +31,14 @@ type flagDocument struct {
 	Active                     *bool        `json:"active"`
 	EnsureExperienceContinuity bool         `json:"ensure_experience_continuity"`
 	BucketingIdentifier        string       `json:"bucketing_identifier,omitempty"`
+	EvaluationRuntime          string       `json:"evaluation_runtime,omitempty"`
+	EvaluationContexts         []string     `json:"evaluation_contexts,omitempty"`
 }
 
 func (d flagDocument) toSpec() admin.FlagSpec {
 	f := flag.Flag{Key: d.Key, Name: d.Name, Description: d.Description, Filters: d.Filters, Active: true,
-		EnsureExperienceContinuity: d.EnsureExperienceContinuity, BucketingIdentifier: d.BucketingIdentifier}
+		EnsureExperienceContinuity: d.EnsureExperienceContinuity, BucketingIdentifier: d.BucketingIdentifier,
+		EvaluationRuntime: d.EvaluationRuntime, EvaluationContexts: d.EvaluationContexts}
 	if d.Active != nil {
 		f.Active = *d.Active
 	}
@@ -48,7 +51,8 @@ func (d flagDocument) toSpec() admin.FlagSpec {
 func documentOf(f admin.FlagSpec) flagDocument {
 	active := f.Active
 	return flagDocument{Key: f.Key, Name: f.Name, Description: f.Description, Tags: f.Tags, Filters: f.Filters, Active: &active,
-		EnsureExperienceContinuity: f.EnsureExperienceContinuity, BucketingIdentifier: f.BucketingIdentifier}
+		EnsureExperienceContinuity: f.EnsureExperienceContinuity, BucketingIdentifier: f.BucketingIdentifier,
+		EvaluationRuntime: f.EvaluationRuntime, EvaluationContexts: f.EvaluationContexts}
 }
 
 // flagResponse is a flag with the environment version the response reflects.

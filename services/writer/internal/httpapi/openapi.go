@@ -35,9 +35,12 @@ var operations = []operation{
 	{"post", "/projects/{project_id}/environments", "Create an environment; the answer holds its SDK and server keys (the server key only here)", "environments", "admin", nil, "Name", 201, "Environment", []int{400, 404, 409, 422}},
 	{"get", "/projects/{project_id}/environments", "List a project's environments", "environments", "read", nil, "", 200, "EnvironmentList", []int{404}},
 	{"get", "/environments/{env_id}", "Get an environment with its live keys and group types", "environments", "read", nil, "", 200, "EnvironmentDetail", []int{404}},
+	{"patch", "/environments/{env_id}", "Change an environment's name, label, colour or protection (fields left out stay as they are)", "environments", "admin", nil, "EnvironmentPatch", 200, "Environment", []int{400, 404, 409, 412, 422}},
 	{"post", "/environments/{env_id}/keys/rotate", "Issue a new SDK or server key; the old ones stay valid for grace_seconds", "environments", "admin", nil, "RotateKey", 201, "KeyRotated", []int{400, 404, 422}},
 	{"delete", "/environments/{env_id}/keys/{key_id}", "Revoke a key now", "environments", "admin", nil, "", 204, "", []int{404}},
 	{"put", "/environments/{env_id}/group-types", "Replace the group type mapping (index → name)", "environments", "write", nil, "GroupTypes", 200, "GroupTypesSet", []int{400, 404, 409, 422}},
+	{"get", "/environments/{env_id}/events", "Stream the environment's version as server-sent events: a version event on connect and on every change, a heartbeat comment when idle", "environments", "read", nil, "", 200, eventStream, []int{404}},
+	{"post", "/environments/{env_id}/evaluate", "Evaluate the environment's flags (or a draft of one) for a person with the evaluators' engine; changes nothing", "environments", "read", nil, "EvaluateRequest", 200, "Evaluation", []int{400, 404, 413, 422}},
 
 	{"get", "/environments/{env_id}/flags", "List flags by key, a page at a time", "flags", "read", []string{"search", "active", "tag", "deleted", "limit", "cursor"}, "", 200, "FlagPage", []int{400, 404}},
 	{"post", "/environments/{env_id}/flags", "Create a flag", "flags", "write", nil, "FlagDocument", 201, "Flag", []int{400, 404, 409, 413, 422}},
@@ -64,6 +67,9 @@ var operations = []operation{
 	{"get", "/openapi.json", "This description (no token needed)", "meta", "no", nil, "", 200, "", nil},
 	{"get", "/audit", "Read the audit log, newest first", "audit", "read", []string{"environment_id", "flag", "resource", "actor", "actor_token_id", "since", "until", "limit", "cursor"}, "", 200, "AuditPage", []int{400}},
 }
+
+// eventStream is the response of the events route: server-sent events, each carrying a VersionEvent.
+const eventStream = "text/event-stream"
 
 var queryDocs = map[string]string{
 	"search": "substring of the key or name, case-insensitive", "active": "true or false", "tag": "only flags with this tag",
@@ -118,7 +124,14 @@ func (op operation) document() map[string]any {
 	}
 	responses := map[string]any{}
 	ok := map[string]any{"description": "OK"}
-	if op.response != "" {
+	switch op.response {
+	case "":
+	case eventStream:
+		ok["content"] = map[string]any{"text/event-stream": map[string]any{"schema": map[string]any{"type": "string",
+			"description": "\"event: version\\ndata: <VersionEvent as JSON>\\n\\n\" on connect and after each change of the environment's version " +
+				"(seen within about a second); \": heartbeat\\n\\n\" every 15 s without an event. Read it with fetch and a stream reader " +
+				"(EventSource cannot send the Authorization header)."}}}
+	default:
 		ok["content"] = jsonContent(op.response)
 	}
 	responses[itoa(op.status)] = ok

@@ -17,6 +17,7 @@ type EnvironmentStore interface {
 	CreateEnvironment(ctx context.Context, projectID int64, name string, actor admin.Actor) (admin.Environment, error)
 	ListEnvironments(ctx context.Context, projectID int64) ([]admin.Environment, error)
 	GetEnvironment(ctx context.Context, envID int64) (admin.EnvironmentDetail, error)
+	UpdateEnvironment(ctx context.Context, envID int64, actor admin.Actor, edit func(cur admin.Environment) (admin.Environment, error)) (admin.Environment, error)
 	RotateKey(ctx context.Context, envID int64, actor admin.Actor, kind string, grace time.Duration) (admin.KeyInfo, int64, error)
 	RevokeKey(ctx context.Context, envID int64, actor admin.Actor, keyID int64) (int64, error)
 	SetGroupTypes(ctx context.Context, envID int64, actor admin.Actor, types map[int]string) (int64, error)
@@ -113,6 +114,41 @@ func (s *Server) getEnvironment(c echo.Context) error {
 	}
 	setVersion(c, d.Version)
 	return c.JSON(http.StatusOK, d)
+}
+
+// patchEnvironment changes the environment's name, label, colour or protection; the fields left out stay.
+// A patch with none of them changes nothing and answers the environment as it is.
+func (s *Server) patchEnvironment(c echo.Context) error {
+	envID, err := pathInt64(c, "env_id")
+	if err != nil {
+		return err
+	}
+	var p admin.EnvironmentPatch
+	if err := readJSON(c, &p); err != nil {
+		return err
+	}
+	if p, err = p.Validate(); err != nil {
+		return err
+	}
+	if p.Empty() {
+		d, err := s.Environments.GetEnvironment(c.Request().Context(), envID)
+		if err != nil {
+			return err
+		}
+		setVersion(c, d.Version)
+		return c.JSON(http.StatusOK, d.Environment)
+	}
+	env, err := s.Environments.UpdateEnvironment(c.Request().Context(), envID, actor(c), func(cur admin.Environment) (admin.Environment, error) {
+		if err := checkIfMatch(c, "environment", cur.Version); err != nil {
+			return cur, err
+		}
+		return p.Apply(cur), nil
+	})
+	if err != nil {
+		return err
+	}
+	setVersion(c, env.Version)
+	return c.JSON(http.StatusOK, env)
 }
 
 type rotateRequest struct {

@@ -7,12 +7,12 @@ import (
 	"errors"
 	"net/http"
 	"sync/atomic"
-	"time"
 
 	"github.com/halyard-flags/halyard/services/writer/internal/admin"
 	"github.com/halyard-flags/halyard/shared/apperr"
+	"github.com/halyard-flags/halyard/shared/buildinfo"
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 )
 
@@ -34,6 +34,8 @@ type Server struct {
 	Cohorts      CohortStore
 	Bulk         BulkStore // export, import, copy
 	Audit        AuditStore
+	Definitions  DefinitionStore // what evaluate compiles
+	Events       *VersionFeed    // what the events streams follow
 	Tokens       TokenStore
 	AdminToken   string
 	Log          *zap.Logger
@@ -41,6 +43,8 @@ type Server struct {
 	// SchemaReady, when set, is false until the database is reachable and migrated: until then every admin
 	// call answers 503 database_unavailable instead of failing on a missing table.
 	SchemaReady *atomic.Bool
+	// Metrics, when set, are fed by every request (NewMetrics); unset, the API keeps them to itself.
+	Metrics *Metrics
 }
 
 // route is one admin API route and the scope it needs.
@@ -63,9 +67,12 @@ var routes = []route{
 	{http.MethodPost, "/projects/:project_id/environments", admin.ScopeAdmin, (*Server).createEnvironment, false},
 	{http.MethodGet, "/projects/:project_id/environments", admin.ScopeRead, (*Server).listEnvironments, false},
 	{http.MethodGet, "/environments/:env_id", admin.ScopeRead, (*Server).getEnvironment, false},
+	{http.MethodPatch, "/environments/:env_id", admin.ScopeAdmin, (*Server).patchEnvironment, false},
 	{http.MethodPost, "/environments/:env_id/keys/rotate", admin.ScopeAdmin, (*Server).rotateKey, false},
 	{http.MethodDelete, "/environments/:env_id/keys/:key_id", admin.ScopeAdmin, (*Server).revokeKey, false},
 	{http.MethodPut, "/environments/:env_id/group-types", admin.ScopeWrite, (*Server).setGroupTypes, false},
+	{http.MethodPost, "/environments/:env_id/evaluate", admin.ScopeRead, (*Server).evaluate, false},
+	{http.MethodGet, "/environments/:env_id/events", admin.ScopeRead, (*Server).environmentEvents, false},
 
 	{http.MethodGet, "/environments/:env_id/flags", admin.ScopeRead, (*Server).listFlags, false},
 	{http.MethodPost, "/environments/:env_id/flags", admin.ScopeWrite, (*Server).createFlag, false},
@@ -94,12 +101,17 @@ var routes = []route{
 
 // Handler returns the echo instance serving every route.
 func (s *Server) Handler() *echo.Echo {
+	m := s.Metrics
+	if m == nil {
+		m = NewMetrics(prometheus.NewRegistry())
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(middleware.Recover())
+	e.Use(s.observe(m), s.recoverPanics(m))
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", s.readyz)
+	e.GET("/version", func(c echo.Context) error { return c.JSON(http.StatusOK, buildinfo.Get()) })
 	e.GET("/api/v1/openapi.json", serveOpenAPI)
 
 	// The middleware goes on each route, not on the group: Group.Use installs catch-all routes for every
@@ -110,32 +122,13 @@ func (s *Server) Handler() *echo.Echo {
 		if r.upload {
 			limit = limitBody(MaxUploadBytes)
 		}
-		api.Add(r.method, r.path, func(c echo.Context) error { return r.handle(s, c) }, s.accessLog, s.requireSchema, s.authenticate, limit, requireScope(r.scope))
+		mw := []echo.MiddlewareFunc{s.requireSchema, s.authenticate, limit, requireScope(r.scope)}
+		if changes(r.method) {
+			mw = append([]echo.MiddlewareFunc{countChange(m, resourceOf(r.path))}, mw...)
+		}
+		api.Add(r.method, r.path, func(c echo.Context) error { return r.handle(s, c) }, mw...)
 	}
 	return e
-}
-
-// accessLog logs every admin call with its caller, status and duration: changes at info level, reads at
-// debug level.
-func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		start := time.Now()
-		err := next(c)
-		status := c.Response().Status
-		if err != nil {
-			status, _ = s.errorResponse(err)
-		}
-		level := zap.InfoLevel
-		if c.Request().Method == http.MethodGet {
-			level = zap.DebugLevel
-		}
-		if ce := s.Log.Check(level, "admin call"); ce != nil {
-			ce.Write(zap.String("method", c.Request().Method), zap.String("route", c.Path()), zap.String("uri", c.Request().RequestURI),
-				zap.Int("status", status), zap.Duration("took", time.Since(start)), zap.String("actor", actor(c).Name),
-				zap.String("environment_version", c.Response().Header().Get(HeaderEnvironmentVersion)))
-		}
-		return err
-	}
 }
 
 // requireSchema answers 503 while the database has not been reached and migrated since the writer started.
@@ -218,12 +211,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	status, body := s.errorResponse(err)
+	id := zap.String("request_id", RequestID(c.Request().Context()))
 	switch {
 	case status == http.StatusServiceUnavailable:
 		c.Response().Header().Set(echo.HeaderRetryAfter, retryAfterSeconds)
-		s.Log.Warn("request refused: unavailable", zap.String("method", c.Request().Method), zap.String("path", c.Path()), zap.Error(err))
-	case status >= 500:
-		s.Log.Error("request failed", zap.String("method", c.Request().Method), zap.String("path", c.Path()), zap.Error(err))
+		s.Log.Warn("request refused: unavailable", id, zap.String("method", c.Request().Method), zap.String("path", c.Path()), zap.Error(err))
+	case status >= 500 && !errors.As(err, new(recoveredPanic)): // a panic was logged with its stack already
+		s.Log.Error("request failed", id, zap.String("method", c.Request().Method), zap.String("path", c.Path()), zap.Error(err))
 	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)

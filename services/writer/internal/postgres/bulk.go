@@ -119,7 +119,7 @@ var errUnchanged = apperr.New(apperr.Conflict, "import_unchanged", "the import c
 // Versions and update times are left out, since rewriting a flag bumps them.
 const definitionsDigestSQL = `SELECT md5(concat_ws(E'\n--\n',
 	(SELECT string_agg(concat_ws('|', key, name, description, filters::text, active, ensure_experience_continuity,
-		bucketing_identifier, tags::text), E'\n' ORDER BY key) FROM flags WHERE environment_id = $1 AND NOT deleted),
+		bucketing_identifier, tags::text, evaluation_runtime, evaluation_contexts::text), E'\n' ORDER BY key) FROM flags WHERE environment_id = $1 AND NOT deleted),
 	(SELECT string_agg(concat_ws('|', c.id, c.name, c.description, c.is_static, c.filters::text,
 		(SELECT md5(coalesce(string_agg(m.member, E'\n' ORDER BY m.member), '')) FROM cohort_members m WHERE m.cohort_id = c.id)),
 		E'\n' ORDER BY c.id) FROM cohorts c WHERE c.environment_id = $1),

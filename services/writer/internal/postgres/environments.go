@@ -95,3 +95,54 @@ func (db *DB) EnvironmentVersion(ctx context.Context, envID int64) (int64, error
 	}
 	return v, nil
 }
+
+// UpdateEnvironment changes the environment's name or appearance to what edit returns from its current
+// row (edit may refuse, e.g. a stale If-Match). It is a change of the environment like any other: one
+// version, an environment.update audit row with before and after, one outbox row. The answer carries the
+// version produced.
+func (db *DB) UpdateEnvironment(ctx context.Context, envID int64, actor admin.Actor, edit func(cur admin.Environment) (admin.Environment, error)) (admin.Environment, error) {
+	var next admin.Environment
+	version, err := db.change(ctx, envID, actor, "postgres.UpdateEnvironment", func(et *envTx) error {
+		cur, err := scanEnvironment(et.tx.QueryRow(ctx, `SELECT `+environmentColumns+` FROM environments WHERE id = $1 FOR UPDATE`, envID))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return admin.EnvironmentNotFound(envID)
+		}
+		if err != nil {
+			return err
+		}
+		if next, err = edit(cur); err != nil {
+			return err
+		}
+		next.Version = cur.Version + 1 // the row is locked: this change's version bump is the next one
+		_, err = et.tx.Exec(ctx, `UPDATE environments SET name = $2, label = $3, color = $4, protected = $5 WHERE id = $1`,
+			envID, next.Name, next.Label, next.Color, next.Protected)
+		if isUniqueViolation(err) {
+			return apperr.New(apperr.Conflict, "environment_exists", "project %d already has an environment named %q", cur.ProjectID, next.Name)
+		}
+		if err != nil {
+			return err
+		}
+		et.record("environment.update", "environment/"+cur.Name, cur.WithoutKeys(), next.WithoutKeys())
+		return nil
+	})
+	if err != nil {
+		return admin.Environment{}, err
+	}
+	next.Version = version
+	return next, nil
+}
+
+// EnvironmentVersions returns the current version of each of the environments that exist among envIDs,
+// in one query: the admin API's event streams poll it for every environment they follow.
+func (db *DB) EnvironmentVersions(ctx context.Context, envIDs []int64) (map[int64]int64, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT id, version FROM environments WHERE id = ANY($1)`, envIDs)
+	if err != nil {
+		return nil, asAppErr(err, "postgres.EnvironmentVersions")
+	}
+	out := make(map[int64]int64, len(envIDs))
+	var id, version int64
+	if _, err := pgx.ForEachRow(rows, []any{&id, &version}, func() error { out[id] = version; return nil }); err != nil {
+		return nil, asAppErr(err, "postgres.EnvironmentVersions")
+	}
+	return out, nil
+}

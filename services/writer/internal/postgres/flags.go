@@ -12,20 +12,30 @@ import (
 
 const flagColumns = `id, environment_id, key, name, description, filters, active, deleted,
 	ensure_experience_continuity, bucketing_identifier, version, created_by, updated_by, created_at, updated_at,
-	tags, deleted_at`
+	tags, deleted_at, evaluation_runtime, evaluation_contexts`
 
 func scanFlag(row pgx.Row) (admin.FlagRecord, error) {
 	var r admin.FlagRecord
 	err := row.Scan(flagDestinations(&r)...)
 	r.Tags = admin.TagList(r.Tags)
+	r.EvaluationContexts = contextList(r.EvaluationContexts)
 	return r, err
+}
+
+// contextList is a flag's evaluation contexts as the definition carries them: none is nil, so flags without
+// contexts encode exactly as they did before contexts existed.
+func contextList(cs []string) []string {
+	if len(cs) == 0 {
+		return nil
+	}
+	return cs
 }
 
 // flagDestinations are the scan destinations of flagColumns in r, in their order.
 func flagDestinations(r *admin.FlagRecord) []any {
 	return []any{&r.ID, &r.EnvironmentID, &r.Key, &r.Name, &r.Description, &r.Filters, &r.Active, &r.Deleted,
 		&r.EnsureExperienceContinuity, &r.BucketingIdentifier, &r.Version, &r.CreatedBy, &r.UpdatedBy, &r.CreatedAt,
-		&r.UpdatedAt, &r.Tags, &r.DeletedAt}
+		&r.UpdatedAt, &r.Tags, &r.DeletedAt, &r.EvaluationRuntime, &r.EvaluationContexts}
 }
 
 // ListFlags returns a page of the environment's flags ordered by key and id (deleted flags may repeat a
@@ -103,10 +113,11 @@ func (db *DB) CreateFlag(ctx context.Context, envID int64, actor admin.Actor, f 
 
 func insertFlag(ctx context.Context, et *envTx, f admin.FlagSpec) (admin.FlagRecord, error) {
 	rec, err := scanFlag(et.tx.QueryRow(ctx, `INSERT INTO flags (environment_id, key, name, description, filters, active,
-		ensure_experience_continuity, bucketing_identifier, version, created_by, updated_by, tags)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10) RETURNING `+flagColumns,
+		ensure_experience_continuity, bucketing_identifier, version, created_by, updated_by, tags, evaluation_runtime,
+		evaluation_contexts)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10, $11, $12) RETURNING `+flagColumns,
 		et.envID, f.Key, f.Name, f.Description, f.Filters, f.Active, f.EnsureExperienceContinuity, f.BucketingIdentifier,
-		et.actor.Name, admin.TagList(f.Tags)))
+		et.actor.Name, admin.TagList(f.Tags), f.EvaluationRuntime, admin.TagList(f.EvaluationContexts)))
 	if isUniqueViolation(err) {
 		return rec, admin.FlagExists(et.envID, f.Key)
 	}
@@ -162,9 +173,10 @@ func lockFlag(ctx context.Context, tx pgx.Tx, envID int64, key string) (admin.Fl
 func updateFlag(ctx context.Context, et *envTx, cur admin.FlagRecord, next admin.FlagSpec, action string) (admin.FlagRecord, error) {
 	rec, err := scanFlag(et.tx.QueryRow(ctx, `UPDATE flags SET name = $2, description = $3, filters = $4, active = $5,
 		ensure_experience_continuity = $6, bucketing_identifier = $7, version = version + 1, updated_by = $8,
-		updated_at = now(), tags = $9 WHERE id = $1 RETURNING `+flagColumns,
+		updated_at = now(), tags = $9, evaluation_runtime = $10, evaluation_contexts = $11 WHERE id = $1 RETURNING `+flagColumns,
 		cur.ID, next.Name, next.Description, next.Filters, next.Active, next.EnsureExperienceContinuity,
-		next.BucketingIdentifier, et.actor.Name, admin.TagList(next.Tags)))
+		next.BucketingIdentifier, et.actor.Name, admin.TagList(next.Tags), next.EvaluationRuntime,
+		admin.TagList(next.EvaluationContexts)))
 	if err != nil {
 		return rec, err
 	}

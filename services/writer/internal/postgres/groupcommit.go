@@ -32,12 +32,15 @@ const groupTimeout = 30 * time.Second
 
 const groupEditSQL = `WITH u AS (SELECT * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[],
 		$7::bool[], $8::bool[], $9::text[], $10::text[], $11::timestamptz[], $12::text[], $13::bigint[], $14::text[],
-		$15::text[], $16::text[], $17::text[]) WITH ORDINALITY AS u(id, version, name, description, filters, active,
-		eec, bucketing, updated_by, updated_at, tags, token_id, action, resource, before, after, n)),
+		$15::text[], $16::text[], $17::text[], $18::text[], $19::text[]) WITH ORDINALITY AS u(id, version, name,
+		description, filters, active, eec, bucketing, updated_by, updated_at, tags, token_id, action, resource, before,
+		after, runtime, contexts, n)),
 	f AS (UPDATE flags SET name = u.name, description = u.description, filters = u.filters::jsonb, active = u.active,
 		ensure_experience_continuity = u.eec, bucketing_identifier = u.bucketing, version = flags.version + 1,
 		updated_by = u.updated_by, updated_at = u.updated_at,
-		tags = ARRAY(SELECT t FROM jsonb_array_elements_text(u.tags::jsonb) WITH ORDINALITY AS x(t, i) ORDER BY i)
+		tags = ARRAY(SELECT t FROM jsonb_array_elements_text(u.tags::jsonb) WITH ORDINALITY AS x(t, i) ORDER BY i),
+		evaluation_runtime = u.runtime,
+		evaluation_contexts = ARRAY(SELECT t FROM jsonb_array_elements_text(u.contexts::jsonb) WITH ORDINALITY AS x(t, i) ORDER BY i)
 		FROM u WHERE flags.id = u.id AND flags.version = u.version AND flags.environment_id = $1 AND NOT flags.deleted
 		RETURNING u.n, ` + qualifiedFlagColumns + `),
 	v AS (UPDATE environments SET version = version + 1 WHERE id = $1 AND EXISTS (SELECT 1 FROM f) RETURNING version),
@@ -49,7 +52,8 @@ const groupEditSQL = `WITH u AS (SELECT * FROM unnest($2::bigint[], $3::bigint[]
 
 const qualifiedFlagColumns = `flags.id, flags.environment_id, flags.key, flags.name, flags.description, flags.filters,
 	flags.active, flags.deleted, flags.ensure_experience_continuity, flags.bucketing_identifier, flags.version,
-	flags.created_by, flags.updated_by, flags.created_at, flags.updated_at, flags.tags, flags.deleted_at`
+	flags.created_by, flags.updated_by, flags.created_at, flags.updated_at, flags.tags, flags.deleted_at,
+	flags.evaluation_runtime, flags.evaluation_contexts`
 
 // flagEdit is one edit of one flag, computed from cur, waiting to be committed.
 type flagEdit struct {
@@ -62,6 +66,7 @@ type flagEdit struct {
 	at            time.Time // updated_at, to the microsecond PostgreSQL keeps
 	before, after string    // the audit row's texts
 	filters, tags string
+	contexts      string // the evaluation contexts as a JSON list
 
 	done    chan struct{}
 	rec     admin.FlagRecord
@@ -180,6 +185,7 @@ func (db *DB) commitGroupOnce(envID int64, group []*flagEdit) error {
 			return fmt.Errorf("postgres.commitGroup: edit %d of %d", n, len(group))
 		}
 		rec.Tags = admin.TagList(rec.Tags)
+		rec.EvaluationContexts = contextList(rec.EvaluationContexts)
 		e := group[n-1]
 		e.rec, e.version, e.err, applied[n-1] = rec, version, nil, true
 	}
@@ -201,15 +207,17 @@ func groupArgs(envID int64, group []*flagEdit) []any {
 	actives, eecs := make([]bool, n), make([]bool, n)
 	actors, tags, actions, resources := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	befores, afters, ats := make([]string, n), make([]string, n), make([]time.Time, n)
+	runtimes, contexts := make([]string, n), make([]string, n)
 	for i, e := range group {
 		ids[i], versions[i], tokens[i] = e.cur.ID, e.cur.Version, tokenIDOf(e.actor)
 		names[i], descriptions[i], filters[i], buckets[i] = e.next.Name, e.next.Description, e.filters, e.next.BucketingIdentifier
 		actives[i], eecs[i] = e.next.Active, e.next.EnsureExperienceContinuity
 		actors[i], tags[i], actions[i], resources[i] = e.actor.Name, e.tags, e.action, "flag/"+e.cur.Key
 		befores[i], afters[i], ats[i] = e.before, e.after, e.at
+		runtimes[i], contexts[i] = e.next.EvaluationRuntime, e.contexts
 	}
 	return []any{envID, ids, versions, names, descriptions, filters, actives, eecs, buckets, actors, ats, tags,
-		tokens, actions, resources, befores, afters}
+		tokens, actions, resources, befores, afters, runtimes, contexts}
 }
 
 // newFlagEdit prepares the edit of cur into next: the texts of its filters, tags and audit row. The audit
@@ -223,10 +231,12 @@ func newFlagEdit(ctx context.Context, envID int64, actor admin.Actor, cur admin.
 	after.ID, after.Key, after.Version = cur.ID, cur.Key, cur.Version+1
 	after.Name, after.Description, after.Filters, after.Active = next.Name, next.Description, next.Filters, next.Active
 	after.EnsureExperienceContinuity, after.BucketingIdentifier = next.EnsureExperienceContinuity, next.BucketingIdentifier
+	after.EvaluationRuntime, after.EvaluationContexts = next.EvaluationRuntime, contextList(next.EvaluationContexts)
 	for _, t := range []struct {
 		dst *string
 		v   any
-	}{{&e.before, cur}, {&e.after, after}, {&e.filters, next.Filters}, {&e.tags, after.Tags}} {
+	}{{&e.before, cur}, {&e.after, after}, {&e.filters, next.Filters}, {&e.tags, after.Tags},
+		{&e.contexts, admin.TagList(next.EvaluationContexts)}} {
 		b, err := json.Marshal(t.v)
 		if err != nil {
 			return nil, fmt.Errorf("postgres.newFlagEdit: %w", err)

@@ -11,11 +11,11 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-const environmentColumns = `id, project_id, name, version, created_at`
+const environmentColumns = `id, project_id, name, version, created_at, label, color, protected`
 
 func scanEnvironment(row pgx.Row) (admin.Environment, error) {
 	var e admin.Environment
-	err := row.Scan(&e.ID, &e.ProjectID, &e.Name, &e.Version, &e.CreatedAt)
+	err := row.Scan(&e.ID, &e.ProjectID, &e.Name, &e.Version, &e.CreatedAt, &e.Label, &e.Color, &e.Protected)
 	return e, err
 }
 

@@ -11,8 +11,9 @@ import (
 )
 
 // readSnapshot reads the environment's complete state at one consistent version (a REPEATABLE READ
-// transaction), and the last publication recorded for it on stream (Outbox.mark), in one round trip: the
-// transaction's statements are sent as one pipeline.
+// transaction), with the commit time of the oldest change it publishes (CommittedAt), and the last
+// publication recorded for it on stream (Outbox.mark), in one round trip: the transaction's statements are
+// sent as one pipeline.
 func readSnapshot(ctx context.Context, conn *pgx.Conn, envID int64, stream string) (snap *wire.Snapshot, last position, err error) {
 	s := &wire.Snapshot{Format: wire.FormatVersion, EnvironmentID: envID}
 	var members []cohortMember
@@ -28,6 +29,7 @@ func readSnapshot(ctx context.Context, conn *pgx.Conn, envID int64, stream strin
 		}
 		return nil
 	})
+	b.Queue(committedAtSQL, envID).QueryRow(func(r pgx.Row) error { return r.Scan(&s.CommittedAt) })
 	b.Queue(keysSQL, envID).Query(func(rows pgx.Rows) (err error) {
 		s.Keys, err = pgx.CollectRows(rows, scanKey)
 		return err
@@ -88,6 +90,13 @@ func attachMembers(cohorts []flag.Cohort, members []cohortMember) {
 		}
 	}
 }
+
+// committedAtSQL is when the oldest pending outbox row of the environment was created (unix milliseconds, 0
+// when none is pending): the oldest change the snapshot publishes, from which evaluators measure replication
+// lag. A row is created in its change's transaction, so this is the change's commit time to within that
+// transaction's duration.
+const committedAtSQL = `SELECT coalesce(floor(extract(epoch FROM min(created_at)) * 1000), 0)::bigint
+	FROM outbox WHERE environment_id = $1 AND published_at IS NULL`
 
 const keysSQL = `SELECT kind, value, coalesce((extract(epoch FROM expires_at) * 1000)::bigint, 0)
 	FROM environment_keys WHERE environment_id = $1 AND (expires_at IS NULL OR expires_at > now()) ORDER BY id`

@@ -22,24 +22,50 @@ type position struct {
 // publishEnv publishes the environment's current snapshot (covering every pending change at once) and has
 // the outbox mark the rows it covers. locked is false when another writer is publishing the environment.
 func (p *Publisher) publishEnv(ctx context.Context, envID int64) (locked bool, err error) {
-	var version int64
-	var bytes int
+	start := time.Now()
+	var (
+		version, committedAt int64
+		bytes                int
+		pubErr               error // the NATS side's failure, to tell it from the database's
+	)
 	marked, locked, err := p.outbox.Publish(ctx, p.stream.Name, envID,
 		func(snap *wire.Snapshot, lastSeq uint64, lastVersion int64) (uint64, int64, error) {
-			version = snap.Version
-			last, n, err := p.publish(ctx, snap, position{seq: lastSeq, version: lastVersion})
-			bytes = n
-			return last.seq, last.version, err
+			version, committedAt = snap.Version, snap.CommittedAt
+			var last position
+			last, bytes, pubErr = p.publish(ctx, snap, position{seq: lastSeq, version: lastVersion})
+			return last.seq, last.version, pubErr
 		})
-	if err != nil || !locked {
+	if err != nil || locked {
+		p.observer.Attempted()
+	}
+	if err != nil {
+		if ctx.Err() == nil { // not a failure: the writer is stopping
+			p.observer.Failed(failureReason(pubErr))
+		}
 		return locked, err
+	}
+	if !locked {
+		return false, nil
 	}
 	p.log.Debug("published snapshot", zap.Int64("environment", envID), zap.Int64("version", version),
 		zap.Int("bytes", bytes), zap.Int64("outbox_rows", marked))
-	if p.published != nil && bytes > 0 {
-		p.published(envID, version, bytes)
+	if bytes > 0 {
+		p.observePublished(envID, version, bytes, start, committedAt)
+		if p.published != nil {
+			p.published(envID, version, bytes)
+		}
 	}
 	return true, nil
+}
+
+// observePublished tells the observer of an acknowledged snapshot.
+func (p *Publisher) observePublished(envID, version int64, bytes int, start time.Time, committedAt int64) {
+	pub := Publication{EnvironmentID: envID, Version: version, Bytes: bytes, Acked: time.Now()}
+	pub.Took = pub.Acked.Sub(start)
+	if committedAt > 0 {
+		pub.CommittedAt = time.UnixMilli(committedAt)
+	}
+	p.observer.Published(pub)
 }
 
 // publish sends the snapshot unless the stream already holds this version or a newer one. It returns the
@@ -75,7 +101,7 @@ func (p *Publisher) publishAfter(ctx context.Context, subject string, last posit
 	snap.PublishedAt = time.Now().UnixMilli()
 	data, err := wire.Encode(snap)
 	if err != nil {
-		return last, 0, err
+		return last, 0, encodeError{err}
 	}
 	msg := nats.NewMsg(subject)
 	msg.Data = data

@@ -22,6 +22,7 @@ type Publisher struct {
 	poll      time.Duration
 	log       *zap.Logger
 	published func(envID, version int64, bytes int)
+	observer  Observer
 
 	st jetstream.Stream
 	id string // this publisher's NOTIFY payload, to ignore its own notifications
@@ -58,7 +59,7 @@ func OnPublished(fn func(envID, version int64, bytes int)) Option {
 func New(outbox Outbox, js jetstream.JetStream, stream Stream, log *zap.Logger, opts ...Option) *Publisher {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	p := &Publisher{outbox: outbox, js: js, stream: stream, poll: DefaultPollInterval, log: log,
+	p := &Publisher{outbox: outbox, js: js, stream: stream, poll: DefaultPollInterval, log: log, observer: nopObserver{},
 		id:   "writer-" + hex.EncodeToString(b[:]),
 		wake: make(chan struct{}, 1), tell: make(chan struct{}, 1), changed: map[int64]bool{}}
 	for _, opt := range opts {
@@ -90,11 +91,14 @@ func signal(ch chan<- struct{}) {
 }
 
 // Notify wakes other writers' publishers when changes this writer committed need them (see committed),
-// until ctx ends. Changes made while one notification is being sent share the next one.
+// until ctx ends. Changes made while one notification is being sent share the next one. A notification due
+// when ctx ends is still sent (within finishGrace): stopped after Run, Notify hands the changes Run left
+// unpublished to the other writers.
 func (p *Publisher) Notify(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
+			p.notifyLast(ctx)
 			return nil
 		case <-p.tell:
 		}
@@ -103,6 +107,24 @@ func (p *Publisher) Notify(ctx context.Context) error {
 		}
 	}
 }
+
+// notifyLast sends the notification due when Notify stops, if one is.
+func (p *Publisher) notifyLast(ctx context.Context) {
+	select {
+	case <-p.tell:
+	default:
+		return
+	}
+	last, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishGrace)
+	defer cancel()
+	if err := p.outbox.Notify(last, p.id); err != nil {
+		p.log.Warn("cannot notify other writers while stopping; they will poll", zap.Error(err))
+	}
+}
+
+// finishGrace bounds the work the publisher finishes after its context ends: the publish in flight, and the
+// last notification.
+const finishGrace = 10 * time.Second
 
 // Start ensures the stream exists with Halyard's configuration; call it before Run.
 func (p *Publisher) Start(ctx context.Context) (err error) {
@@ -113,23 +135,27 @@ func (p *Publisher) Start(ctx context.Context) (err error) {
 // Run publishes pending changes until ctx ends: at once, after each change this writer commits, on every
 // notification from another writer, and on a polling interval in case a notification was missed (e.g.
 // while the listening connection was down). After this writer's own changes it publishes the environments it
-// changed without scanning the outbox; every other wake-up scans it.
+// changed without scanning the outbox; every other wake-up scans it. When ctx ends, the environment being
+// published is finished (within finishGrace) rather than cut half-way, no other one is started, and what is
+// left is for Notify to hand over.
 func (p *Publisher) Run(ctx context.Context) error {
 	wake := make(chan struct{}, 1)
 	go p.listen(ctx, wake)
 	tick := time.NewTicker(p.poll)
 	defer tick.Stop()
 	p.running.Store(true)
-	defer p.running.Store(false)
+	defer p.handOver()
+	work, stop := outliving(ctx, finishGrace)
+	defer stop()
 	scan := true
 	for {
 		envs := p.takeChanged()
 		var err error
 		if scan {
-			envs, err = p.outbox.Pending(ctx)
+			envs, err = p.outbox.Pending(work)
 		}
 		if err == nil {
-			err = p.drain(ctx, envs)
+			err = p.drain(ctx, work, envs)
 		}
 		if err != nil && ctx.Err() == nil {
 			p.log.Warn("outbox drain failed; will retry", zap.Error(err))
@@ -180,11 +206,35 @@ func (p *Publisher) listen(ctx context.Context, wake chan<- struct{}) {
 	}
 }
 
-// drain publishes each environment's pending outbox rows.
-func (p *Publisher) drain(ctx context.Context, envs []int64) error {
+// handOver marks the publisher stopped and, when changes this writer committed are left unpublished, has
+// Notify tell the other writers.
+func (p *Publisher) handOver() {
+	p.running.Store(false)
+	p.mu.Lock()
+	left := len(p.changed) > 0
+	p.mu.Unlock()
+	if left {
+		signal(p.tell)
+	}
+}
+
+// outliving returns a context for I/O that ends grace after ctx does, and a function releasing it.
+func outliving(ctx context.Context, grace time.Duration) (context.Context, func()) {
+	work, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(grace, cancel) })
+	return work, func() { stop(); cancel() }
+}
+
+// drain publishes each environment's pending outbox rows with work's deadline, starting none after ctx ends
+// (those it skips stay pending).
+func (p *Publisher) drain(ctx, work context.Context, envs []int64) error {
 	var errs []error
-	for _, env := range envs {
-		locked, err := p.publishEnv(ctx, env)
+	for i, env := range envs {
+		if ctx.Err() != nil {
+			p.requeue(envs[i:])
+			break
+		}
+		locked, err := p.publishEnv(work, env)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("environment %d: %w", env, err))
 		} else if !locked {
@@ -192,4 +242,13 @@ func (p *Publisher) drain(ctx context.Context, envs []int64) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// requeue has environments this writer changed published at the next drain, or handed over at stop.
+func (p *Publisher) requeue(envs []int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, env := range envs {
+		p.changed[env] = true
+	}
 }
