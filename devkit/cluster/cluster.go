@@ -29,6 +29,7 @@ type Options struct {
 	EvaluatorAddrs []string // default: two free ports
 	AdminToken     string   // default: a fixed development token
 	LogFormat      string   // json (default) or console
+	UI             bool     // build the writer with -tags ui: it serves ui/dist, which must be built (npm run build)
 	Logs           io.Writer
 	// LameDuck is the processes' HALYARD_LAME_DUCK: how long a stopped process stays up, not ready. The
 	// default, 0, stops them at once (tests, make dev); a test behind a load balancer sets it.
@@ -63,7 +64,7 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 			c.Stop(context.WithoutCancel(ctx))
 		}
 	}()
-	if c.WriterBin, c.EvaluatorBin, err = Build(ctx, o.Root, filepath.Join(o.WorkDir, "bin")); err != nil {
+	if c.WriterBin, c.EvaluatorBin, err = Build(ctx, o.Root, filepath.Join(o.WorkDir, "bin"), o.writerTags()...); err != nil {
 		return c, err
 	}
 	if err = c.startNATS(); err != nil {
@@ -92,6 +93,13 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 		}
 	}
 	return c, nil
+}
+
+func (o Options) writerTags() []string {
+	if o.UI {
+		return []string{"ui"}
+	}
+	return nil
 }
 
 func (o Options) withDefaults() Options {
@@ -167,21 +175,29 @@ func (c *Cluster) startDatabase(ctx context.Context) error {
 	return nil
 }
 
-// NewWriter returns (unstarted) a writer process of this cluster listening on addr.
+// NewWriter returns (unstarted) a writer process of this cluster listening on addr, with its admin
+// listener (metrics, status) on a free address of its own.
 func (c *Cluster) NewWriter(addr string) *Process {
-	return &Process{Name: "writer", Bin: c.WriterBin, Addr: addr, Log: prefixed(c.Opts.Logs, "writer"), Env: []string{
-		"DATABASE_URL=" + c.DatabaseURL, "NATS_URL=" + c.NATSURL, "WRITER_ADDR=" + addr,
+	admin, _ := FreeAddr()
+	p := &Process{Name: "writer", Bin: c.WriterBin, Addr: addr, AdminAddr: admin, Log: prefixed(c.Opts.Logs, "writer"), Env: []string{
+		"DATABASE_URL=" + c.DatabaseURL, "NATS_URL=" + c.NATSURL, "WRITER_ADDR=" + addr, "HALYARD_ADMIN_ADDR=" + admin,
 		"HALYARD_ADMIN_TOKEN=" + c.Opts.AdminToken, "HALYARD_LOG_FORMAT=" + c.Opts.LogFormat,
 		"HALYARD_LAME_DUCK=" + c.Opts.LameDuck.String(),
 	}}
+	if len(c.Opts.EvaluatorAddrs) > 0 { // the admin UI's SDK snippets point at the first evaluator
+		p.Env = append(p.Env, "HALYARD_EVALUATOR_URL=http://"+c.Opts.EvaluatorAddrs[0])
+	}
+	return p
 }
 
-// NewEvaluator returns (unstarted) an evaluator process of this cluster listening on addr.
+// NewEvaluator returns (unstarted) an evaluator process of this cluster listening on addr, with its admin
+// listener (metrics, status) on a free address of its own.
 func (c *Cluster) NewEvaluator(addr string) *Process {
 	c.evaluatorSeen++
 	name := fmt.Sprintf("evaluator-%d", c.evaluatorSeen)
-	return &Process{Name: name, Bin: c.EvaluatorBin, Addr: addr, Log: prefixed(c.Opts.Logs, name), Env: []string{
-		"NATS_URL=" + c.NATSURL, "EVALUATOR_ADDR=" + addr, "HALYARD_LOG_FORMAT=" + c.Opts.LogFormat,
+	admin, _ := FreeAddr()
+	return &Process{Name: name, Bin: c.EvaluatorBin, Addr: addr, AdminAddr: admin, Log: prefixed(c.Opts.Logs, name), Env: []string{
+		"NATS_URL=" + c.NATSURL, "EVALUATOR_ADDR=" + addr, "HALYARD_ADMIN_ADDR=" + admin, "HALYARD_LOG_FORMAT=" + c.Opts.LogFormat,
 		"HALYARD_LAME_DUCK=" + c.Opts.LameDuck.String(),
 	}}
 }

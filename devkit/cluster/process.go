@@ -10,15 +10,21 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
 
-// Build compiles the writer and evaluator binaries of the repository at root into dir.
-func Build(ctx context.Context, root, dir string) (writer, evaluator string, err error) {
+// Build compiles the writer (with writerTags, e.g. ui) and evaluator binaries of the repository at root into
+// dir.
+func Build(ctx context.Context, root, dir string, writerTags ...string) (writer, evaluator string, err error) {
 	writer, evaluator = filepath.Join(dir, "writer"), filepath.Join(dir, "evaluator")
 	for bin, pkg := range map[string]string{writer: "./services/writer/cmd/writer", evaluator: "./services/evaluator/cmd/evaluator"} {
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
+		args := []string{"build", "-o", bin}
+		if bin == writer && len(writerTags) > 0 {
+			args = append(args, "-tags", strings.Join(writerTags, ","))
+		}
+		cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return "", "", fmt.Errorf("cluster.Build %s: %w\n%s", pkg, err, out)
@@ -51,9 +57,11 @@ type Process struct {
 	Bin  string
 	Env  []string
 	Addr string // host:port it listens on
-	Log  io.Writer
-	cmd  *exec.Cmd
-	done chan error
+	// AdminAddr is the host:port of its admin listener (HALYARD_ADMIN_ADDR: /metrics, /status).
+	AdminAddr string
+	Log       io.Writer
+	cmd       *exec.Cmd
+	done      chan error
 }
 
 // Start starts the process; Env is added to the current environment.
@@ -71,6 +79,9 @@ func (p *Process) Start() error {
 
 // URL is the process's HTTP base URL.
 func (p *Process) URL() string { return "http://" + p.Addr }
+
+// AdminURL is the base URL of the process's admin listener: AdminURL()+"/metrics", AdminURL()+"/status".
+func (p *Process) AdminURL() string { return "http://" + p.AdminAddr }
 
 // WaitReady polls /readyz until it answers 200, the process exits, or the timeout passes.
 func (p *Process) WaitReady(ctx context.Context, timeout time.Duration) error {

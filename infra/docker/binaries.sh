@@ -13,7 +13,15 @@ out=$(cd "$out" && pwd)
 export CGO_ENABLED=0 GOOS=linux
 ldflags=${GO_LDFLAGS:--s -w}
 
-go build -trimpath -ldflags="$ldflags" -o "$out/writer" ./services/writer/cmd/writer
+# The writer embeds the admin UI (-tags ui) built here with npm from ui/package-lock.json; without npm (as in
+# compile.Dockerfile's Go image) an already built ui/dist is used, else the writer serves the page saying how
+# to build it.
+if command -v npm >/dev/null; then
+  (cd ui && { [ -f node_modules/.package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run build >/dev/null)
+fi
+writer_tags=()
+if [ -f ui/dist/index.html ]; then writer_tags=(-tags ui); else echo "binaries.sh: ui/dist is not built: the writer serves no admin UI" >&2; fi
+go build -trimpath "${writer_tags[@]}" -ldflags="$ldflags" -o "$out/writer" ./services/writer/cmd/writer
 go build -trimpath -ldflags="$ldflags" -o "$out/evaluator" ./services/evaluator/cmd/evaluator
 go build -trimpath -ldflags="$ldflags" -o "$out/halyard-seed" ./devkit/cmd/halyard-seed
 go build -trimpath -ldflags="-s -w" -o "$out/httpprobe" ./infra/docker/httpprobe

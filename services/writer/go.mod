@@ -53,3 +53,7 @@ require (
 )
 
 replace github.com/halyard-flags/halyard/infra => ../../infra
+
+require github.com/halyard-flags/halyard/ui v0.0.0
+
+replace github.com/halyard-flags/halyard/ui => ../../ui

@@ -2,51 +2,102 @@ package adminserve
 
 import (
 	"context"
-	"io"
+	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/halyard-flags/halyard/shared/buildinfo"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 type testStatus struct {
-	State string `json:"state"`
-	ok    bool
+	Status string `json:"status"`
 }
 
-func (s testStatus) Healthy() bool { return s.ok }
-
-func TestHandler(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(prometheus.NewGauge(prometheus.GaugeOpts{Name: "adminserve_test_gauge", Help: "A test gauge."}))
-	healthy := true
-	h := Handler(reg, func(context.Context) Status { return testStatus{State: "fine", ok: healthy} })
-	for _, tc := range []struct {
-		name, method, path string
-		healthy            bool
-		wantCode           int
-		wantBody           string // a substring
-	}{
-		{"metrics", http.MethodGet, "/metrics", true, http.StatusOK, "adminserve_test_gauge 0"},
-		{"status healthy", http.MethodGet, "/status", true, http.StatusOK, `"state": "fine"`},
-		{"status unhealthy", http.MethodGet, "/status", false, http.StatusServiceUnavailable, `"state": "fine"`},
-		{"wrong method", http.MethodPost, "/status", true, http.StatusMethodNotAllowed, ""},
-		{"unknown path", http.MethodGet, "/nope", true, http.StatusNotFound, ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			healthy = tc.healthy
+// TestStatus: /status is the status function's JSON, with 200 whether the process is healthy or not.
+func TestStatus(t *testing.T) {
+	for _, status := range []string{"healthy", "degraded"} {
+		t.Run(status, func(t *testing.T) {
+			h := Handler(NewRegistry(), func(context.Context) any { return testStatus{status} })
 			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, httptest.NewRequest(tc.method, tc.path, nil))
-			body, _ := io.ReadAll(rec.Body)
-			if diff := cmp.Diff(tc.wantCode, rec.Code); diff != "" {
-				t.Errorf("%s %s status mismatch (-want +got):\n%s", tc.method, tc.path, diff)
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/status", nil))
+			if rec.Code != http.StatusOK {
+				t.Errorf("code = %d, want 200", rec.Code)
 			}
-			if !strings.Contains(string(body), tc.wantBody) {
-				t.Errorf("%s %s body %q does not contain %q", tc.method, tc.path, body, tc.wantBody)
+			if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+				t.Errorf("Content-Type = %q", ct)
+			}
+			var got testStatus
+			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+				t.Fatalf("body %q: %v", rec.Body, err)
+			}
+			if diff := cmp.Diff(testStatus{status}, got); diff != "" {
+				t.Errorf("body mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestMetrics: /metrics exposes the registry: build info from buildinfo, the Go runtime and the process.
+func TestMetrics(t *testing.T) {
+	reg := NewRegistry()
+	bi := buildinfo.Get()
+	want := `
+# HELP halyard_build_info Which build is running: always 1, with the build's version, commit and Go version as labels.
+# TYPE halyard_build_info gauge
+halyard_build_info{commit="` + bi.Commit + `",go="` + bi.Go + `",version="` + bi.Version + `"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "halyard_build_info"); err != nil {
+		t.Error(err)
+	}
+	h := Handler(reg, func(context.Context) any { return testStatus{"healthy"} })
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, name := range []string{"halyard_build_info{", "go_goroutines ", "process_cpu_seconds_total "} {
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), name) {
+			t.Errorf("GET /metrics: %d, no %s in\n%s", rec.Code, name, rec.Body)
+		}
+	}
+	for _, req := range []*http.Request{httptest.NewRequest(http.MethodPost, "/metrics", nil), httptest.NewRequest(http.MethodGet, "/", nil)} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code < 400 {
+			t.Errorf("%s %s = %d, want an error", req.Method, req.URL, rec.Code)
+		}
+	}
+}
+
+// TestServe: Serve answers on the address it reports until the context ends; "off" serves nothing.
+func TestServe(t *testing.T) {
+	if err := Serve(context.Background(), Off, http.NotFoundHandler(), func(net.Addr) { t.Error("off bound an address") }); err != nil {
+		t.Errorf("Serve(off) = %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	h := Handler(NewRegistry(), func(context.Context) any { return testStatus{"healthy"} })
+	go func() { done <- Serve(ctx, "127.0.0.1:0", h, func(a net.Addr) { addrc <- a }) }()
+	addr := <-addrc
+	resp, err := http.Get("http://" + addr.String() + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /status = %d", resp.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve = %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return 5s after its context ended")
 	}
 }

@@ -11,8 +11,12 @@ import (
 )
 
 // New returns a logger writing JSON ("json") or console lines ("console") at level (debug, info, warn or
-// error).
-func New(format, level string) (*zap.Logger, error) {
+// error) to stderr.
+func New(format, level string, opts ...Option) (*zap.Logger, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	lvl, err := ParseLevel(level)
 	if err != nil {
 		return nil, fmt.Errorf("logging.New: %w", err)
@@ -30,5 +34,11 @@ func New(format, level string) (*zap.Logger, error) {
 		return nil, fmt.Errorf("logging.New: unknown format %q (json or console)", format)
 	}
 	cfg.Level = zap.NewAtomicLevelAt(lvl)
+	if o.out != nil && o.flush == 0 {
+		return nil, fmt.Errorf("logging.New: Output is for Buffered loggers")
+	}
+	if o.flush > 0 {
+		return buffered(cfg, o), nil
+	}
 	return cfg.Build()
 }

@@ -203,3 +203,26 @@ func tail(s string) string {
 	}
 	return s
 }
+
+// checkPrintedStatus checks that the welcome prints each evaluator's /metrics and /status URLs, and that
+// they answer. (The writer's line is printed too; its admin listener is the writer's own business.)
+func checkPrintedStatus(tb testing.TB, welcome string) {
+	tb.Helper()
+	lines := regexp.MustCompile(`(?m)^   (writer|evaluator-\d+) +(http://\S+/metrics)  (http://\S+/status)$`).FindAllStringSubmatch(welcome, -1)
+	if len(lines) != 3 {
+		tb.Fatalf("found %d metrics and status lines in the welcome, want 3:\n%s", len(lines), welcome)
+	}
+	for _, l := range lines[1:] {
+		for _, url := range l[2:] {
+			resp, err := http.Get(url)
+			if err != nil {
+				tb.Errorf("%s: %v", url, err)
+				continue
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				tb.Errorf("%s answered %s", url, resp.Status)
+			}
+		}
+	}
+}

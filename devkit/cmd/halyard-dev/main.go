@@ -80,6 +80,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string, root, w
 		Root: root, WorkDir: work, NATSURL: getenv("NATS_URL"), DatabaseURL: getenv("DATABASE_URL"),
 		TempPostgres: true, PGPort: pgPort, KeepDatabase: true, WriterAddr: writerAddr, EvaluatorAddrs: evaluatorAddrs,
 		AdminToken: or("HALYARD_ADMIN_TOKEN", cluster.DevAdminToken), LogFormat: "console", Logs: out,
+		UI: uiBuilt(root),
 	})
 	if err != nil {
 		return err
@@ -97,6 +98,13 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string, root, w
 	newWelcome(ctx, c, env, kept).print(out)
 	<-ctx.Done()
 	return nil
+}
+
+// uiBuilt reports whether the admin UI's assets are built (make dev builds them when npm is there): the
+// writer then embeds and serves them; otherwise it serves the page saying how to build them.
+func uiBuilt(root string) bool {
+	_, err := os.Stat(filepath.Join(root, "ui", "dist", "index.html"))
+	return err == nil
 }
 
 func freePort() (int, error) {

@@ -31,6 +31,7 @@ func TestDevCluster(t *testing.T) {
 		t.Errorf("the printed PATCH line does not name the writer:\n%s", welcome)
 	}
 	runPrintedCommands(t, welcome, true)
+	checkPrintedStatus(t, welcome)
 
 	refusedWhileRunning(t, work, env, addrs[1:])
 

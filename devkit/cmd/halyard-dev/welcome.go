@@ -48,6 +48,9 @@ func (w welcome) print(out io.Writer) {
 	line := strings.Repeat("─", 78)
 	fmt.Fprintf(out, "\n%s\n Halyard is running.\n", line)
 	fmt.Fprintf(out, "   writer (admin API)  %s      admin token: %s\n", c.Writer.URL(), c.Opts.AdminToken)
+	if c.Opts.UI {
+		fmt.Fprintf(out, "   admin UI            %s/      (sign in with the admin token)\n", c.Writer.URL())
+	}
 	fmt.Fprintf(out, "   evaluators          %s\n", strings.Join(evaluators, "  "))
 	fmt.Fprintf(out, "   NATS                %s\n   PostgreSQL          %s\n", c.NATSURL, c.DatabaseURL)
 	fmt.Fprintf(out, "   demo environment    id %d (%s)   SDK key: %s   server key: %s\n\n", env.ID, origin, env.SDKKey, env.ServerKey)
@@ -61,6 +64,11 @@ func (w welcome) print(out io.Writer) {
 	fmt.Fprintf(out, " Switch %s %s:\n   curl -s -X PATCH %s%s \\\n", flipFlag, turn, c.Writer.URL(), admin.FlagPath(env.ID, flipFlag))
 	fmt.Fprintf(out, "     -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '{\"active\":%t}'\n\n", c.Opts.AdminToken, !w.active)
 	fmt.Fprintf(out, " Ask another evaluator: within milliseconds %s.\n   %s\n\n", after, w.flagsCall(c.Evaluators[len(c.Evaluators)-1]))
+	fmt.Fprintf(out, " Metrics and status of each process (its admin listener, HALYARD_ADMIN_ADDR):\n")
+	for _, p := range append([]*cluster.Process{c.Writer}, c.Evaluators...) {
+		fmt.Fprintf(out, "   %-12s %s/metrics  %s/status\n", p.Name, p.AdminURL(), p.AdminURL())
+	}
+	fmt.Fprintln(out)
 	fmt.Fprintf(out, " Ctrl-C stops everything; the next make dev finds the same data and keys (make dev-reset wipes them).\n%s\n", line)
 }
 

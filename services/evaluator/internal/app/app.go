@@ -1,6 +1,6 @@
-// Package app wires the evaluator together: the JetStream follower feeding the in-memory store, and the
-// SDK-facing HTTP API, run until the context ends and then shut down in order (stop being ready, serve
-// through the lame duck, drain HTTP, stop following, drain NATS).
+// Package app wires the evaluator together: the JetStream follower feeding the in-memory store, the
+// SDK-facing HTTP API and the admin listener (metrics, status), run until the context ends and then shut
+// down in order (stop being ready, serve through the lame duck, drain HTTP, stop following, drain NATS).
 package app
 
 import (
@@ -38,18 +38,27 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
+	obs, err := newObservability(ctx, cfg, nc.Conn)
+	if err != nil {
+		return err
+	}
+	defer obs.close()
 	st := store.New()
-	var opts []natssub.Option
+	opts := []natssub.Option{natssub.Observe(obs.snapshots)}
 	if cfg.TestApplyDelay > 0 {
 		log.Warn("HALYARD_TEST_APPLY_DELAY is set: every snapshot is applied late, on purpose (tests only)", zap.Duration("delay", cfg.TestApplyDelay))
 		opts = append(opts, natssub.ApplyDelay(cfg.TestApplyDelay))
 	}
 	follower := natssub.New(js, cfg.Stream, cfg.SubjectPrefix, st, log.Named("natssub"), opts...)
-	api := &httpapi.Server{Store: st, Ready: &follower.CaughtUp, Log: log.Named("http"), MinVersionWait: cfg.MinVersionWait}
+	api := &httpapi.Server{Store: st, Ready: &follower.CaughtUp, Log: log.Named("http"), MinVersionWait: cfg.MinVersionWait,
+		Metrics: obs.http, AccessLog: obs.access}
 	if cfg.RateLimit > 0 {
 		api.Limiter = ratelimit.New(cfg.RateLimit, cfg.RateBurst)
 	}
 	hub := newStreams(cfg.Streams, cfg.MinVersionWait, st, api)
+	if hub != nil {
+		registerStreams(obs.reg, hub)
+	}
 	srv := &httpserve.Server{Addr: cfg.Addr, Handler: api.Handler(), Config: cfg.HTTP, ReadyPath: "/readyz",
 		Log: log, Bound: bound}
 
@@ -72,6 +81,7 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 		log.Info("stopping: stopped following the stream")
 		return err
 	})
+	g.Go(func() error { return obs.serve(gctx, st, api, follower.Missing, nil) })
 	return g.Wait()
 }
 

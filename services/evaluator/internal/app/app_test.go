@@ -21,11 +21,7 @@ import (
 	"go.uber.org/zap"
 )
 
-const (
-	testStream = "HALYARD_TEST"
-	testPrefix = "halyard.test"
-	sdkKey     = "phc_app_test"
-)
+const appTestSDKKey = "phc_app_test"
 
 // TestShutdownOrder: the evaluator follows a snapshot and answers /flags; when its context ends it is not
 // ready at once (503 stopping), still answers /flags 200 with the flag during the lame duck, and Run returns
@@ -48,15 +44,15 @@ func TestShutdownOrder(t *testing.T) {
 	case err := <-done:
 		t.Fatalf("Run ended before listening: %v", err)
 	}
-	waitFor(t, "the evaluator to be ready", func() bool { return readyz(base) == "200 ready" })
-	waitFor(t, "the flag to be served", func() bool { return flagsAnswer(t, base) == "200 launch" })
+	waitUntil(t, "the evaluator to be ready", func() bool { return readyz(base) == "200 ready" })
+	waitUntil(t, "the flag to be served", func() bool { return flagsAnswer(t, base) == "200 launch" })
 	if n := ns.NumClients(); n != 1 {
 		t.Fatalf("NATS clients while running = %d, want the evaluator's 1", n)
 	}
 
 	stopped := time.Now()
 	cancel()
-	waitFor(t, "/readyz to answer 503 stopping", func() bool { return readyz(base) == "503 stopping" })
+	waitUntil(t, "/readyz to answer 503 stopping", func() bool { return readyz(base) == "503 stopping" })
 	if took := time.Since(stopped); took > cfg.HTTP.LameDuck/2 {
 		t.Errorf("readiness went false %s after the context ended", took)
 	}
@@ -79,7 +75,7 @@ func TestShutdownOrder(t *testing.T) {
 	if took := time.Since(stopped); took < cfg.HTTP.LameDuck {
 		t.Errorf("Run returned %s after the context ended, before the lame duck's end", took)
 	}
-	waitFor(t, "the evaluator's NATS connection to close", func() bool { return ns.NumClients() == 0 })
+	waitUntil(t, "the evaluator's NATS connection to close", func() bool { return ns.NumClients() == 0 })
 }
 
 // TestRunRefusedCredential: a NATS that refuses the evaluator's credential stops Run at once with the
@@ -136,7 +132,7 @@ func publishSnapshot(tb testing.TB, url string) {
 		tb.Fatal(err)
 	}
 	data, err := wire.Encode(&wire.Snapshot{Format: wire.FormatVersion, ProjectID: 1, EnvironmentID: 1, Version: 1,
-		Keys:  []wire.Key{{Kind: wire.KindSDK, Value: sdkKey}},
+		Keys:  []wire.Key{{Kind: wire.KindSDK, Value: appTestSDKKey}},
 		Flags: []flag.Flag{{Key: "launch", Active: true, Filters: flag.Filters{Groups: []flag.Condition{{RolloutPercentage: ptr(100.0)}}}}}})
 	if err != nil {
 		tb.Fatal(err)
@@ -168,7 +164,7 @@ func readyz(base string) string {
 func flagsAnswer(tb testing.TB, base string) string {
 	tb.Helper()
 	resp, err := http.Post(base+"/flags?v=2", "application/json",
-		strings.NewReader(`{"token": "`+sdkKey+`", "distinct_id": "user-1"}`))
+		strings.NewReader(`{"token": "`+appTestSDKKey+`", "distinct_id": "user-1"}`))
 	if err != nil {
 		return err.Error()
 	}
@@ -187,8 +183,8 @@ func flagsAnswer(tb testing.TB, base string) string {
 	return strings.TrimSpace(strconv.Itoa(resp.StatusCode) + " " + strings.Join(on, ","))
 }
 
-// waitFor polls ok until it holds, for at most 15 seconds.
-func waitFor(tb testing.TB, what string, ok func() bool) {
+// waitUntil polls ok until it holds, for at most 15 seconds.
+func waitUntil(tb testing.TB, what string, ok func() bool) {
 	tb.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for !ok() {

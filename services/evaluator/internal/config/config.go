@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -20,6 +21,7 @@ import (
 type Config struct {
 	NATS          natsconn.Config  // NATS_URL, NATS_CREDS, NATS_TLS_CA, …
 	Addr          string           // EVALUATOR_ADDR
+	AdminAddr     string           // HALYARD_ADMIN_ADDR: /metrics and /status; "off" disables it
 	HTTP          httpserve.Config // HALYARD_HTTP_*_TIMEOUT, HALYARD_LAME_DUCK, HALYARD_SHUTDOWN_TIMEOUT
 	Stream        string           // HALYARD_STREAM
 	SubjectPrefix string           // HALYARD_SUBJECT_PREFIX
@@ -47,6 +49,7 @@ var DefaultHTTP = httpserve.Config{ReadHeaderTimeout: 10 * time.Second, ReadTime
 var Help = `Environment:
 ` + natsconn.Help + `
   EVALUATOR_ADDR           listen address (default :8081)
+  HALYARD_ADMIN_ADDR       admin listen address for /metrics and /status, or off (default :9090)
   HALYARD_STREAM           JetStream stream holding snapshots (default HALYARD_SNAPSHOTS)
   HALYARD_SUBJECT_PREFIX   snapshot subject prefix (default halyard.snapshot)
   HALYARD_LOG_FORMAT       json or console (default json)
@@ -63,6 +66,7 @@ func FromEnv() (Config, error) {
 	c := Config{
 		NATS:          natsconn.FromEnv(os.Getenv),
 		Addr:          envOr("EVALUATOR_ADDR", ":8081"),
+		AdminAddr:     envOr("HALYARD_ADMIN_ADDR", ":9090"),
 		Stream:        envOr("HALYARD_STREAM", "HALYARD_SNAPSHOTS"),
 		SubjectPrefix: envOr("HALYARD_SUBJECT_PREFIX", "halyard.snapshot"),
 		LogFormat:     envOr("HALYARD_LOG_FORMAT", "json"),
@@ -105,6 +109,9 @@ func (c Config) Validate() error {
 	}
 	if c.RateLimit < 0 || c.RateBurst < 0 {
 		errs = append(errs, errors.New("HALYARD_RATE_LIMIT and HALYARD_RATE_BURST must not be negative"))
+	}
+	if _, _, err := net.SplitHostPort(c.AdminAddr); err != nil && c.AdminAddr != "off" {
+		errs = append(errs, errors.New("HALYARD_ADMIN_ADDR must be host:port, :port or off"))
 	}
 	if c.Stream == "" {
 		errs = append(errs, errors.New("HALYARD_STREAM must not be empty"))

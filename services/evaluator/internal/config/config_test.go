@@ -85,3 +85,29 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+func TestAdminAddr(t *testing.T) {
+	for _, tc := range []struct {
+		name, env, want string
+		valid           bool
+	}{
+		{"default", "", ":9090", true},
+		{"host and port", "127.0.0.1:9100", "127.0.0.1:9100", true},
+		{"off", "off", "off", true},
+		{"no port", "localhost", "localhost", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("HALYARD_ADMIN_ADDR", tc.env)
+			c, err := FromEnv()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, c.AdminAddr); diff != "" {
+				t.Errorf("AdminAddr mismatch (-want +got):\n%s", diff)
+			}
+			if err := c.Validate(); (err == nil) != tc.valid {
+				t.Errorf("Validate() = %v, want valid %t", err, tc.valid)
+			}
+		})
+	}
+}

@@ -10,7 +10,9 @@ import (
 // The hot paths: a PostHog /flags v2 request and an OFREP single evaluation over ten flags, through the
 // whole echo handler (decode, authenticate, evaluate, encode).
 func benchmarkRequest(b *testing.B, method, path string, body []byte, headers map[string]string) {
-	_, h := testServer(b)
+	s, _ := testServer(b)
+	observeBench(b, s)
+	h := s.Handler()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {

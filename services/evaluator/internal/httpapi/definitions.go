@@ -45,6 +45,7 @@ func (s *Server) localEvaluation(c echo.Context) error {
 	if etagMatches(c.Request().Header.Get("If-None-Match"), d.ETag) {
 		return c.NoContent(http.StatusNotModified)
 	}
+	s.Metrics.evaluated(evalLocalEvaluation, env.Engine.Len())
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, d.Body)
 }
 
@@ -77,7 +78,6 @@ func buildDefinitions(snap *wire.Snapshot) *envview.Definitions {
 // ETag, which proxies keep when they compress the body (a strong one they must drop), and
 // "private, must-revalidate".
 const definitionsCacheControl = "private, must-revalidate"
-
 
 // etagMatches implements If-None-Match: a list of entity tags, weak or strong (weak comparison), or "*".
 func etagMatches(header, etag string) bool {

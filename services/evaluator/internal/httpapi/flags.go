@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -59,11 +58,11 @@ func decideShape(q func(string) string) shape {
 func (s *Server) flags(c echo.Context) error {
 	q := c.QueryParam
 	withConfig := isTrue(q("config")) || (q("v") == "" && q("config") == "")
-	return s.answerFlags(c, flagsShape(q), withConfig)
+	return s.answerFlags(c, flagsShape(q), withConfig, evalFlags)
 }
 
 func (s *Server) decide(c echo.Context) error {
-	return s.answerFlags(c, decideShape(c.QueryParam), true)
+	return s.answerFlags(c, decideShape(c.QueryParam), true, evalDecide)
 }
 
 func isTrue(v string) bool { return v == "true" || v == "1" || v == "yes" }
@@ -80,7 +79,7 @@ func otherMethods(shapeOf func(func(string) string) shape) echo.HandlerFunc {
 	}
 }
 
-func (s *Server) answerFlags(c echo.Context, sh shape, withConfig bool) error {
+func (s *Server) answerFlags(c echo.Context, sh shape, withConfig bool, route evalRoute) error {
 	req := c.Request()
 	body, err := readBody(req)
 	if err != nil {
@@ -125,6 +124,7 @@ func (s *Server) answerFlags(c echo.Context, sh shape, withConfig bool) error {
 	if ej := envJSONOf(env); ej.Scoped {
 		*buf = inScope(ej, *buf, requestRuntime(fr.EvaluationRuntime, req.Header), contexts)
 	}
+	s.Metrics.evaluated(route, len(*buf))
 	return writeShape(c, sh, env, anyFailed(*buf), withConfig, *buf)
 }
 
@@ -206,7 +206,7 @@ func evalContext(fr *flagsRequest) (*eval.Context, error) {
 
 // writeShape writes the answer of shape sh to the evaluated results (env is nil for an answer without flags).
 func writeShape(c echo.Context, sh shape, env *store.Env, failed, withConfig bool, results []eval.Result) error {
-	m := answerMeta{requestID: requestID(c.Request().Header.Get("X-Request-Id")), evaluatedAt: time.Now().UnixMilli(),
+	m := answerMeta{requestID: bodyRequestID(c), evaluatedAt: time.Now().UnixMilli(),
 		withConfig: withConfig, hasFlags: env != nil && env.Engine.Len() > 0}
 	var ej *envJSON
 	if env != nil {
@@ -238,46 +238,4 @@ func payloadJSON(raw json.RawMessage) json.RawMessage {
 	}
 	b, _ := json.Marshal(string(raw))
 	return b
-}
-
-// requestID echoes a valid X-Request-Id UUID, or makes a new random (version 4) one.
-func requestID(h string) string {
-	if isUUID(h) {
-		return h
-	}
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	const hexd = "0123456789abcdef"
-	out := make([]byte, 36)
-	j := 0
-	for i, x := range b {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			out[j] = '-'
-			j++
-		}
-		out[j], out[j+1] = hexd[x>>4], hexd[x&0x0f]
-		j += 2
-	}
-	return string(out)
-}
-
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < 36; i++ {
-		ch := s[i]
-		if i == 8 || i == 13 || i == 18 || i == 23 {
-			if ch != '-' {
-				return false
-			}
-			continue
-		}
-		if !('0' <= ch && ch <= '9' || 'a' <= ch && ch <= 'f' || 'A' <= ch && ch <= 'F') {
-			return false
-		}
-	}
-	return true
 }

@@ -68,6 +68,7 @@ func (s *Server) ofrepOne(c echo.Context) error {
 	if !ok {
 		return s.ofrepFail(c, key, &ofrepErr{http.StatusNotFound, ofrepFlagNotFound, "flag " + strconv.Quote(key) + " does not exist"})
 	}
+	s.Metrics.evaluated(evalOFREPSingle, 1)
 	body := getBody()
 	defer putBody(body)
 	hint := 0
@@ -91,6 +92,7 @@ func (s *Server) ofrepBulk(c echo.Context) error {
 	defer putResults(rs)
 	results := env.Engine.EvaluateAll(ctx, (*rs)[:0])
 	*rs = results
+	s.Metrics.evaluated(evalOFREPBulk, len(results))
 	if !slices.IsSortedFunc(results, func(a, b eval.Result) int { return strings.Compare(a.Key, b.Key) }) {
 		slices.SortFunc(results, func(a, b eval.Result) int { return strings.Compare(a.Key, b.Key) })
 	}

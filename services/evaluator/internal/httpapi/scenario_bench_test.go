@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"os"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -13,6 +15,8 @@ import (
 
 	"github.com/halyard-flags/halyard/services/evaluator/internal/store"
 	"github.com/halyard-flags/halyard/shared/flag"
+	"github.com/halyard-flags/halyard/shared/logging"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 )
 
@@ -59,7 +63,28 @@ func benchServer(b *testing.B, docs []map[string]any) http.Handler {
 	ready := &atomic.Bool{}
 	ready.Store(true)
 	s := &Server{Store: st, Ready: ready, Log: zap.NewNop()}
+	observeBench(b, s)
 	return s.Handler()
+}
+
+// observeBench measures s as the evaluator does: metrics, and the access log as the evaluator builds it,
+// written into io.Discard. BENCH_OBSERVE=metrics leaves the access log out, BENCH_OBSERVE=none both (the
+// request id and the panic recovery remain), to compare.
+func observeBench(b *testing.B, s *Server) {
+	b.Helper()
+	mode := os.Getenv("BENCH_OBSERVE")
+	if mode == "none" {
+		return
+	}
+	s.Metrics = NewMetrics(prometheus.NewRegistry())
+	if mode == "metrics" {
+		return
+	}
+	access, err := logging.New("json", "info", logging.Buffered(time.Second), logging.Output(io.Discard))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.AccessLog = access.Named("access")
 }
 
 func benchPerson(i int) map[string]any {
@@ -182,4 +207,36 @@ func BenchmarkDecide_50(b *testing.B) {
 			runScenario(b, h, "/decide/?v="+v, flagsBodies(), http.Header{"Content-Type": {"application/json"}})
 		})
 	}
+}
+
+// BenchmarkScenario1OFREPOneHTTP is scenario 1 over a real loopback connection (net/http server, one
+// keep-alive client in the same process), so the figures include what make bench's throughput pays for:
+// the kernel, net/http and a client on the same cores.
+func BenchmarkScenario1OFREPOneHTTP(b *testing.B) {
+	srv := httptest.NewServer(benchServer(b, []map[string]any{targetedFlag("targeted")}))
+	defer srv.Close()
+	bodies := benchBodies(func(i int) any {
+		return map[string]any{"context": map[string]any{"targetingKey": fmt.Sprintf("user-%d", i), "email": benchPerson(i)["email"]}}
+	})
+	client := srv.Client()
+	url := srv.URL + "/ofrep/v1/evaluate/flags/targeted"
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	i := 0
+	for b.Loop() {
+		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(bodies[i%len(bodies)]))
+		req.Header.Set("Authorization", "Bearer "+testSDKKey)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+		i++
+	}
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
 }

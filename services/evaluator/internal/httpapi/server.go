@@ -21,6 +21,7 @@ import (
 
 	"github.com/halyard-flags/halyard/services/evaluator/internal/store"
 	"github.com/halyard-flags/halyard/shared/apperr"
+	"github.com/halyard-flags/halyard/shared/buildinfo"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"go.uber.org/zap"
@@ -37,10 +38,12 @@ type Limiter interface {
 
 // Server is the evaluator's HTTP API.
 type Server struct {
-	Store   *store.Store
-	Ready   *atomic.Bool // set once the initial catch-up from JetStream is done
-	Log     *zap.Logger
-	Limiter Limiter // nil = no rate limit
+	Store     *store.Store
+	Ready     *atomic.Bool // set once the initial catch-up from JetStream is done
+	Log       *zap.Logger
+	Limiter   Limiter     // nil = no rate limit
+	Metrics   *Metrics    // nil = not measured
+	AccessLog *zap.Logger // one line per request at info; nil = none
 	// MinVersionWait bounds how long a request naming an environment version this evaluator has not applied
 	// yet waits for it (minversion.go); 0 answers such a request at once.
 	MinVersionWait time.Duration
@@ -54,17 +57,19 @@ func (s *Server) Handler() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(middleware.Recover())
+	var routes *routeTable // filled once every route is added, before the first request
+	e.Use(s.observe(&routes))
 	// Browser SDKs call /flags and OFREP from any origin, as they do PostHog's own service. Request headers
 	// are allowed as the preflight asks for them (Halyard-Min-Version among them).
 	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 		AllowOriginFunc:  func(string) (bool, error) { return true, nil },
 		AllowCredentials: true,
-		ExposeHeaders:    []string{headerETag, echo.HeaderRetryAfter, headerEnvironmentVersion},
+		ExposeHeaders:    []string{headerETag, echo.HeaderRetryAfter, headerEnvironmentVersion, headerRequestID},
 		MaxAge:           86400,
 	}))
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", s.readyz)
+	e.GET("/version", func(c echo.Context) error { return c.JSON(http.StatusOK, buildinfo.Get()) })
 	for _, p := range []string{"/flags", "/flags/"} {
 		e.POST(p, s.flags)
 		e.GET(p, otherMethods(flagsShape))
@@ -86,6 +91,7 @@ func (s *Server) Handler() *echo.Echo {
 		e.GET("/stream/v1", s.posthogStream)
 	}
 	e.GET("/openapi.json", serveOpenAPI)
+	routes = s.Metrics.newRouteTable(e.Routes())
 	return e
 }
 
@@ -177,7 +183,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	ae := apperr.As(err)
 	status := statusOf(ae.Kind)
-	if status >= 500 {
+	if status >= 500 && !errors.As(err, new(*panicked)) { // a panic is logged with its stack where recovered
 		s.Log.Error("request failed", zap.String("path", c.Path()), zap.Error(err))
 	}
 	kind := "validation_error"

@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 )
 
@@ -106,19 +107,27 @@ type applyCall struct {
 	CaughtUp     bool
 }
 
-// follower is a running Follower feeding a fresh store, with every OnApplied call recorded.
+// follower is a running Follower feeding a fresh store, with every OnApplied call and every rejection
+// recorded.
 type follower struct {
 	*Follower
-	st    *store.Store
-	mu    sync.Mutex
-	calls []applyCall
+	st       *store.Store
+	mu       sync.Mutex
+	calls    []applyCall
+	rejected []string
 }
 
 // follow starts a follower on js, stopped (and Run's return awaited) when the test ends.
 func follow(tb testing.TB, js jetstream.JetStream) *follower {
 	tb.Helper()
+	return followLogged(tb, js, zaptest.NewLogger(tb))
+}
+
+// followLogged is follow with the follower logging to log.
+func followLogged(tb testing.TB, js jetstream.JetStream, log *zap.Logger) *follower {
+	tb.Helper()
 	f := &follower{st: store.New()}
-	f.Follower = New(js, testStream, testPrefix, f.st, zaptest.NewLogger(tb), OnApplied(f.onApplied))
+	f.Follower = New(js, testStream, testPrefix, f.st, log, OnApplied(f.onApplied), Observe(recorder{f}))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -135,6 +144,24 @@ func (f *follower) onApplied(envID, version int64, _ time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, applyCall{Env: envID, Version: version, CaughtUp: f.CaughtUp.Load()})
+}
+
+// recorder is the follower's Observer: it records rejections (applies are recorded by OnApplied).
+type recorder struct{ f *follower }
+
+func (recorder) Applied(*wire.Snapshot, time.Duration, bool) {}
+
+func (r recorder) Rejected(reason string) {
+	r.f.mu.Lock()
+	defer r.f.mu.Unlock()
+	r.f.rejected = append(r.f.rejected, reason)
+}
+
+// rejections returns the reasons of the rejections so far, in order.
+func (f *follower) rejections() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.rejected...)
 }
 
 // appliedCalls returns the OnApplied calls so far, in order.

@@ -1,12 +1,15 @@
 // Package natssub keeps the evaluator's store current from JetStream: at start it reads the last snapshot of
 // every environment (an ordered consumer delivering the last message per subject), reports the initial
-// catch-up, then follows live snapshots. Each snapshot is decoded and applied only if it is newer.
+// catch-up, then follows live snapshots. Each snapshot is decoded and applied only if it is newer and
+// belongs to its subject's environment; an Observer hears of every snapshot applied or rejected.
 package natssub
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -25,9 +28,14 @@ type Follower struct {
 	log           *zap.Logger
 	applied       func(envID, version int64, publishedAt time.Time)
 	applyDelay    time.Duration
+	observer      Observer
+	rejections    rejectionLog
 
-	// CaughtUp is set once every snapshot present at start has been applied; it is never cleared.
-	CaughtUp atomic.Bool
+	// CaughtUp is set once every snapshot present at start has been applied and every environment of the
+	// writers' catalog (if any) is held at or above its catalogued version; it is never cleared.
+	CaughtUp       atomic.Bool
+	streamCaughtUp atomic.Bool // every snapshot present at start applied
+	catalog        atomic.Pointer[wire.Catalog]
 }
 
 // Option configures a Follower.
@@ -44,9 +52,15 @@ func ApplyDelay(d time.Duration) Option {
 	return func(f *Follower) { f.applyDelay = d }
 }
 
+// Observe has o told of every snapshot applied or rejected.
+func Observe(o Observer) Option {
+	return func(f *Follower) { f.observer = o }
+}
+
 // New returns a follower of the snapshots published on stream under subjectPrefix, feeding st.
 func New(js jetstream.JetStream, stream, subjectPrefix string, st *store.Store, log *zap.Logger, opts ...Option) *Follower {
-	f := &Follower{js: js, stream: stream, subjectPrefix: subjectPrefix, store: st, log: log}
+	f := &Follower{js: js, stream: stream, subjectPrefix: subjectPrefix, store: st, log: log, observer: nopObserver{},
+		rejections: rejectionLog{last: map[int64]rejection{}}}
 	for _, opt := range opts {
 		opt(f)
 	}
@@ -114,32 +128,62 @@ func (f *Follower) handle(msg jetstream.Msg, startSeq uint64) {
 	if f.applyDelay > 0 {
 		time.Sleep(f.applyDelay) // the injected lag itself, not a wait for a condition
 	}
-	f.apply(msg.Subject(), msg.Data())
-	if !f.CaughtUp.Load() && (meta.Sequence.Stream >= startSeq || meta.NumPending == 0) {
+	if f.isCatalog(msg.Subject()) {
+		f.takeCatalog(msg.Data())
+	} else {
+		f.apply(msg.Subject(), msg.Headers().Get("Halyard-Version"), msg.Data())
+	}
+	if !f.streamCaughtUp.Load() && (meta.Sequence.Stream >= startSeq || meta.NumPending == 0) {
 		f.markCaughtUp(meta.Sequence.Stream)
 	}
+	f.checkReady()
 }
 
-func (f *Follower) apply(subject string, data []byte) {
+// apply decodes a snapshot and applies it if it belongs to its subject's environment and is newer than what
+// the store holds. A snapshot it cannot or must not apply is skipped: the environment keeps serving its last
+// good state. version is the message's Halyard-Version header, for the log of a snapshot that cannot be read.
+func (f *Follower) apply(subject, version string, data []byte) {
+	start := time.Now()
+	subjectEnv, named := f.environmentOf(subject)
 	snap, err := wire.Decode(data)
 	if err != nil {
-		// A snapshot this build cannot read is skipped; the environment keeps serving its last good state.
-		f.log.Error("cannot decode snapshot; keeping the previous state", zap.String("subject", subject), zap.Error(err))
+		v, _ := strconv.ParseInt(version, 10, 64)
+		f.reject(rejection{env: subjectEnv, version: v, reason: decodeFailure(data)}, subject, err)
+		return
+	}
+	if !named || snap.EnvironmentID != subjectEnv {
+		f.reject(rejection{env: subjectEnv, version: snap.Version, reason: RejectWrongEnvironment}, subject,
+			fmt.Errorf("the snapshot is environment %d's", snap.EnvironmentID))
 		return
 	}
 	if !f.store.Apply(snap) {
+		f.reject(rejection{env: snap.EnvironmentID, version: snap.Version, reason: RejectOlder}, subject, nil)
 		return
 	}
+	took := time.Since(start)
 	published := time.UnixMilli(snap.PublishedAt)
 	f.log.Debug("applied snapshot", zap.Int64("environment", snap.EnvironmentID), zap.Int64("version", snap.Version),
-		zap.Int("flags", len(snap.Flags)), zap.Duration("lag", time.Since(published)))
+		zap.Int("flags", len(snap.Flags)), zap.Duration("took", took), zap.Duration("lag", time.Since(published)))
+	f.observer.Applied(snap, took, !f.streamCaughtUp.Load())
 	if f.applied != nil {
 		f.applied(snap.EnvironmentID, snap.Version, published)
 	}
 }
 
-func (f *Follower) markCaughtUp(seq uint64) {
-	if f.CaughtUp.CompareAndSwap(false, true) {
-		f.log.Info("initial catch-up done", zap.Uint64("stream_seq", seq), zap.Int("environments", len(f.store.All())))
+// environmentOf is the environment id a snapshot subject names (prefix.<id>).
+func (f *Follower) environmentOf(subject string) (int64, bool) {
+	rest, ok := strings.CutPrefix(subject, f.subjectPrefix)
+	if !ok || len(rest) < 2 || rest[0] != '.' {
+		return 0, false
 	}
+	id, err := strconv.ParseInt(rest[1:], 10, 64)
+	return id, err == nil
+}
+
+func (f *Follower) markCaughtUp(seq uint64) {
+	if f.streamCaughtUp.CompareAndSwap(false, true) {
+		f.log.Info("initial catch-up done", zap.Uint64("stream_seq", seq), zap.Int("environments", len(f.store.All())),
+			zap.Int("catalogued_missing", len(f.Missing())))
+	}
+	f.checkReady()
 }

@@ -93,22 +93,27 @@ func TestLiveChanges(t *testing.T) {
 }
 
 // TestUnusableSnapshots: a snapshot the follower cannot or must not apply leaves the environment at its
-// previous state, and the follower goes on (a later snapshot of another environment is applied).
+// previous state, is reported rejected with its reason, and the follower goes on (a later snapshot of
+// another environment is applied).
 func TestUnusableSnapshots(t *testing.T) {
 	unknownFormat := snapshot(1, 9)
 	unknownFormat.Format = wire.FormatVersion + 1
 	sameVersion := snapshot(1, 5)
 	sameVersion.Flags[0].Key = "replaced"
 	tests := []struct {
-		name    string
-		version int64 // its Halyard-Version header
-		snap    *wire.Snapshot
-		data    []byte // sent instead of snap when set
+		name       string
+		version    int64 // its Halyard-Version header
+		snap       *wire.Snapshot
+		data       []byte // sent instead of snap when set
+		wantReason string
 	}{
-		{name: "garbage bytes", version: 6, data: garbage},
-		{name: "unknown format version", version: 9, snap: unknownFormat},
-		{name: "older version after a newer one", version: 3, snap: snapshot(1, 3)},
-		{name: "same version again", version: 5, snap: sameVersion},
+		{name: "garbage bytes", version: 6, data: garbage, wantReason: RejectDecode},
+		{name: "unknown format version", version: 9, snap: unknownFormat, wantReason: RejectFormatVersion},
+		{name: "older version after a newer one", version: 3, snap: snapshot(1, 3), wantReason: RejectOlder},
+		{name: "same version again", version: 5, snap: sameVersion, wantReason: RejectOlder},
+		// Environment 3's snapshot on environment 1's subject: applying it would serve environment 3 from a
+		// subject whose last message no longer holds environment 1.
+		{name: "another environment's snapshot", version: 9, snap: snapshot(3, 9), wantReason: RejectWrongEnvironment},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -137,7 +142,61 @@ func TestUnusableSnapshots(t *testing.T) {
 			if diff := cmp.Diff(want, f.appliedCalls()); diff != "" {
 				t.Errorf("applied mismatch (-want +got):\n%s", diff)
 			}
+			if diff := cmp.Diff(map[int64]int64{1: 5, 2: 1}, f.versions()); diff != "" {
+				t.Errorf("store mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff([]string{tt.wantReason}, f.rejections()); diff != "" {
+				t.Errorf("rejections mismatch (-want +got):\n%s", diff)
+			}
 		})
+	}
+}
+
+// TestRejectionsLoggedOnce: every rejection is reported, but a snapshot delivered again is logged only the
+// first time; another version, or another reason, is logged again.
+func TestRejectionsLoggedOnce(t *testing.T) {
+	js := connect(t, port(startNATS(t, -1)))
+	createStream(t, js)
+	core, logs := observer.New(zapcore.InfoLevel)
+	f := followLogged(t, js, zap.New(core))
+	f.waitCaughtUp(t)
+	wrongEnv, err := wire.Encode(snapshot(3, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range []struct {
+		version int64
+		data    []byte
+	}{{6, garbage}, {6, garbage}, {7, garbage}, {1, wrongEnv}, {1, wrongEnv}, {6, garbage}} {
+		publishRaw(t, js, 1, m.version, m.data)
+		// The stream keeps one message per subject: each must be handled before the next replaces it.
+		waitFor(t, fmt.Sprintf("rejection %d", i+1), func() error {
+			if n := len(f.rejections()); n != i+1 {
+				return fmt.Errorf("%d rejections", n)
+			}
+			return nil
+		})
+	}
+	publish(t, js, snapshot(2, 1)) // handled after the others, so their logging is done
+	f.waitVersion(t, 2, 1)
+
+	wantRejected := []string{RejectDecode, RejectDecode, RejectDecode, RejectWrongEnvironment, RejectWrongEnvironment, RejectDecode}
+	if diff := cmp.Diff(wantRejected, f.rejections()); diff != "" {
+		t.Errorf("rejections mismatch (-want +got):\n%s", diff)
+	}
+	type logged struct {
+		Reason  string
+		Version int64
+	}
+	var got []logged
+	for _, e := range logs.FilterMessageSnippet("cannot apply snapshot").All() {
+		m := e.ContextMap()
+		got = append(got, logged{Reason: m["reason"].(string), Version: m["version"].(int64)})
+	}
+	// The last garbage v6 follows another rejection of environment 1, so it is logged again.
+	want := []logged{{RejectDecode, 6}, {RejectDecode, 7}, {RejectWrongEnvironment, 1}, {RejectDecode, 6}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("logged rejections mismatch (-want +got):\n%s", diff)
 	}
 }
 
@@ -200,5 +259,29 @@ func TestStopsWhileWaitingForTheStream(t *testing.T) {
 	}
 	if f.CaughtUp.Load() {
 		t.Error("caught up without a stream")
+	}
+}
+
+// TestEnvironmentOf: only prefix.<decimal id> names an environment.
+func TestEnvironmentOf(t *testing.T) {
+	f := New(nil, testStream, testPrefix, store.New(), zap.NewNop())
+	tests := []struct {
+		subject string
+		wantID  int64
+		wantOK  bool
+	}{
+		{testPrefix + ".12", 12, true},
+		{testPrefix + ".0", 0, true},
+		{testPrefix + ".x", 0, false},
+		{testPrefix + ".", 0, false},
+		{testPrefix + ".1.2", 0, false},
+		{testPrefix + "ing.1", 0, false},
+		{"other.1", 0, false},
+	}
+	for _, tt := range tests {
+		id, ok := f.environmentOf(tt.subject)
+		if id != tt.wantID || ok != tt.wantOK {
+			t.Errorf("environmentOf(%q) = %d, %t; want %d, %t", tt.subject, id, ok, tt.wantID, tt.wantOK)
+		}
 	}
 }

@@ -98,6 +98,14 @@ func (h *Hub) Config() Config { return h.cfg }
 // Open is the number of open streams.
 func (h *Hub) Open() int { return int(h.open.Load()) }
 
+// Environments is the number of environments with open streams (or waiting refetches): one store
+// subscription each.
+func (h *Hub) Environments() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.topics)
+}
+
 // Run waits until ctx ends, then closes every stream (their Serve returns) and refuses new ones.
 func (h *Hub) Run(ctx context.Context) error {
 	<-ctx.Done()

@@ -15,9 +15,11 @@ import (
 	"github.com/halyard-flags/halyard/services/writer/internal/monitor"
 	"github.com/halyard-flags/halyard/services/writer/internal/postgres"
 	"github.com/halyard-flags/halyard/services/writer/internal/publisher"
+	"github.com/halyard-flags/halyard/services/writer/internal/webui"
 	"github.com/halyard-flags/halyard/shared/adminserve"
 	"github.com/halyard-flags/halyard/shared/httpserve"
 	"github.com/halyard-flags/halyard/shared/natsconn"
+	"github.com/halyard-flags/halyard/ui"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
@@ -60,13 +62,18 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 		Ready: ready.Load, StuckAfter: cfg.OutboxStuckAfter})
 	pub := publisher.New(outbox, js,
 		publisher.Stream{Name: cfg.Stream, SubjectPrefix: cfg.SubjectPrefix, Replicas: cfg.StreamReplicas},
-		log.Named("publisher"), publisher.PollInterval(cfg.PollInterval), publisher.Observe(mon.Publishing()))
+		log.Named("publisher"), publisher.PollInterval(cfg.PollInterval),
+		publisher.ReconcileInterval(cfg.ReconcileInterval), publisher.Observe(mon.Publishing()))
 
 	events := httpapi.NewVersionFeed(db, log.Named("events"))
 	api := &httpapi.Server{Environments: db, Flags: db, Cohorts: db, Bulk: db, Audit: db, Tokens: db, Definitions: db,
 		Events: events, AdminToken: cfg.AdminToken, Log: log.Named("http"), Ready: &ready, SchemaReady: &schemaReady,
 		Metrics: httpapi.NewMetrics(mon.Registry)}
-	srv := &httpserve.Server{Addr: cfg.Addr, Handler: api.Handler(), Config: cfg.HTTP, ReadyPath: "/readyz",
+	handler := api.Handler()
+	if err := webui.Mount(handler, ui.Assets(), webui.Options{EvaluatorURL: cfg.EvaluatorURL}); err != nil {
+		return err
+	}
+	srv := &httpserve.Server{Addr: cfg.Addr, Handler: handler, Config: cfg.HTTP, ReadyPath: "/readyz",
 		Log: log, Bound: bound}
 
 	// The publisher and the NOTIFY loop outlive ctx: they stop after the admin API, which may still commit
@@ -84,7 +91,7 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	g.Go(func() error { return pub.Notify(notifying) })
 	g.Go(func() error { return nc.Watch(gctx) })
 	if cfg.AdminAddr != "" && cfg.AdminAddr != config.AdminOff {
-		status := func(ctx context.Context) adminserve.Status { return mon.Status(ctx) }
+		status := func(ctx context.Context) any { return mon.Status(ctx) }
 		g.Go(func() error {
 			return httpserve.Serve(gctx, cfg.AdminAddr, adminserve.Handler(mon.Registry, status), 10*time.Second,
 				func(a net.Addr) { log.Info("admin listener: /metrics and /status", zap.Stringer("addr", a)) })

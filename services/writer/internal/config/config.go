@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"regexp"
 	"strconv"
@@ -29,13 +30,17 @@ type Config struct {
 	SubjectPrefix  string           // HALYARD_SUBJECT_PREFIX: snapshots go to <prefix>.<environment id>
 	StreamReplicas int              // HALYARD_STREAM_REPLICAS
 	PollInterval   time.Duration    // HALYARD_OUTBOX_POLL: publisher polling fallback when NOTIFY is missed
-	LogFormat      string           // HALYARD_LOG_FORMAT: json or console
-	LogLevel       string           // HALYARD_LOG_LEVEL: debug, info, warn or error (HALYARD_DEBUG: debug)
+	// ReconcileInterval is HALYARD_RECONCILE_INTERVAL: how often the stream is checked against PostgreSQL.
+	ReconcileInterval time.Duration
+	LogFormat         string // HALYARD_LOG_FORMAT: json or console
+	LogLevel          string // HALYARD_LOG_LEVEL: debug, info, warn or error (HALYARD_DEBUG: debug)
 	// AdminAddr is HALYARD_ADMIN_ADDR: the admin listener serving /metrics and /status ("" or "off": none).
 	AdminAddr string
 	// OutboxStuckAfter is HALYARD_OUTBOX_STUCK_AFTER: /status says degraded once the oldest pending outbox
 	// row is older than this.
 	OutboxStuckAfter time.Duration
+	// EvaluatorURL is HALYARD_EVALUATOR_URL: where SDKs reach an evaluator, filled into the admin UI's snippets.
+	EvaluatorURL string
 }
 
 // AdminOff is the HALYARD_ADMIN_ADDR that disables the admin listener.
@@ -57,6 +62,7 @@ var Help = `Environment:
   HALYARD_SUBJECT_PREFIX   snapshot subject prefix (default halyard.snapshot)
   HALYARD_STREAM_REPLICAS  stream replicas, 1 or 3 for a NATS cluster (default 1)
   HALYARD_OUTBOX_POLL      outbox polling fallback interval (default 1s)
+  HALYARD_RECONCILE_INTERVAL  how often the stream is checked against PostgreSQL and repaired (default 1m)
   HALYARD_ADMIN_ADDR       admin listener for /metrics and /status (default :9090; off disables it)
   HALYARD_OUTBOX_STUCK_AFTER
                            /status says degraded once a change has waited this long to be published
@@ -64,6 +70,7 @@ var Help = `Environment:
   HALYARD_LOG_FORMAT       json or console (default json)
   HALYARD_LOG_LEVEL        debug, info, warn or error (default info)
   HALYARD_DEBUG            set to anything: debug-level logs when HALYARD_LOG_LEVEL is not set
+  HALYARD_EVALUATOR_URL    evaluators' URL as SDKs reach it, filled into the admin UI's SDK snippets (default none)
 ` + httpserve.Help(DefaultHTTP)
 
 // FromEnv reads the configuration; call Validate before use. It reports every value it cannot parse.
@@ -78,6 +85,7 @@ func FromEnv() (Config, error) {
 		LogFormat:     envOr("HALYARD_LOG_FORMAT", "json"),
 		LogLevel:      logging.LevelFromEnv(os.Getenv),
 		AdminAddr:     envOr("HALYARD_ADMIN_ADDR", ":9090"),
+		EvaluatorURL:  os.Getenv("HALYARD_EVALUATOR_URL"),
 	}
 	var errs []error
 	var err error
@@ -86,6 +94,9 @@ func FromEnv() (Config, error) {
 	}
 	if c.PollInterval, err = time.ParseDuration(envOr("HALYARD_OUTBOX_POLL", "1s")); err != nil {
 		errs = append(errs, fmt.Errorf("HALYARD_OUTBOX_POLL: %q is not a duration (like 1s or 250ms)", os.Getenv("HALYARD_OUTBOX_POLL")))
+	}
+	if c.ReconcileInterval, err = time.ParseDuration(envOr("HALYARD_RECONCILE_INTERVAL", "1m")); err != nil {
+		errs = append(errs, fmt.Errorf("HALYARD_RECONCILE_INTERVAL: %q is not a duration (like 1m)", os.Getenv("HALYARD_RECONCILE_INTERVAL")))
 	}
 	if c.OutboxStuckAfter, err = time.ParseDuration(envOr("HALYARD_OUTBOX_STUCK_AFTER", "30s")); err != nil {
 		errs = append(errs, fmt.Errorf("HALYARD_OUTBOX_STUCK_AFTER: %q is not a duration (like 30s)", os.Getenv("HALYARD_OUTBOX_STUCK_AFTER")))
@@ -111,6 +122,9 @@ func (c Config) Validate() error {
 	if c.PollInterval < 10*time.Millisecond {
 		errs = append(errs, errors.New("HALYARD_OUTBOX_POLL must be at least 10ms"))
 	}
+	if c.ReconcileInterval != 0 && c.ReconcileInterval < 100*time.Millisecond { // 0: the default
+		errs = append(errs, errors.New("HALYARD_RECONCILE_INTERVAL must be at least 100ms"))
+	}
 	if c.LogFormat != "json" && c.LogFormat != "console" {
 		errs = append(errs, errors.New("HALYARD_LOG_FORMAT must be json or console"))
 	}
@@ -122,6 +136,9 @@ func (c Config) Validate() error {
 	}
 	if c.OutboxStuckAfter <= 0 {
 		errs = append(errs, errors.New("HALYARD_OUTBOX_STUCK_AFTER must be positive"))
+	}
+	if u, err := url.Parse(c.EvaluatorURL); c.EvaluatorURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		errs = append(errs, errors.New("HALYARD_EVALUATOR_URL must be an http or https URL"))
 	}
 	if strings.ContainsAny(c.SubjectPrefix, " *>") || c.SubjectPrefix == "" {
 		errs = append(errs, errors.New("HALYARD_SUBJECT_PREFIX must be a plain subject"))

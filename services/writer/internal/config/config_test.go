@@ -40,13 +40,13 @@ func TestFromEnvDefaultsAndValidate(t *testing.T) {
 
 func TestValidateReportsEveryProblem(t *testing.T) {
 	c := Config{AdminToken: "short", StreamReplicas: 2, PollInterval: time.Millisecond, LogFormat: "xml", SubjectPrefix: "a.>",
-		AdminAddr: "9090", OutboxStuckAfter: -time.Second}
+		AdminAddr: "9090", OutboxStuckAfter: -time.Second, EvaluatorURL: "flags.example.com"}
 	err := c.Validate()
 	if err == nil {
 		t.Fatal("Validate accepted a bad configuration")
 	}
 	for _, want := range []string{"DATABASE_URL", "HALYARD_ADMIN_TOKEN", "HALYARD_STREAM_REPLICAS", "HALYARD_OUTBOX_POLL", "HALYARD_LOG_FORMAT", "HALYARD_LOG_LEVEL", "HALYARD_SUBJECT_PREFIX",
-		"HALYARD_ADMIN_ADDR", "HALYARD_OUTBOX_STUCK_AFTER"} {
+		"HALYARD_ADMIN_ADDR", "HALYARD_OUTBOX_STUCK_AFTER", "HALYARD_EVALUATOR_URL"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s: %v", want, err)
 		}

@@ -40,8 +40,12 @@ func (f *VersionFeed) stream(ctx context.Context, w *echo.Response, sub *subscri
 	w.Header().Set(echo.HeaderContentType, "text/event-stream")
 	w.Header().Set(echo.HeaderCacheControl, "no-cache")
 	w.Header().Set("X-Accel-Buffering", "no") // proxies that buffer (nginx) pass each event on at once
+	rc := http.NewResponseController(w.Writer)
+	// A stream outlives the server's write timeout, which is meant for ordinary answers: it ends when the
+	// client goes, the feed ends or the writer stops, and heartbeats find a dead client.
+	_ = rc.SetWriteDeadline(time.Time{})
 	w.WriteHeader(http.StatusOK)
-	flush := http.NewResponseController(w.Writer).Flush
+	flush := rc.Flush
 	sent := sub.feed.version.Load()
 	if err := writeVersionEvent(w, sub.envID, sent); err != nil || flush() != nil {
 		return // the client went away

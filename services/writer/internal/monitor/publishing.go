@@ -17,6 +17,7 @@ type publishing struct {
 	bytes           prometheus.Histogram
 	duration        prometheus.Histogram
 	commitToPublish prometheus.Histogram
+	recoveries      *prometheus.CounterVec
 	collectors      []prometheus.Collector
 
 	last atomic.Int64 // unix nanoseconds of the last acknowledged snapshot (0: none yet)
@@ -44,17 +45,25 @@ func newPublishing() *publishing {
 		commitToPublish: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "halyard_commit_to_publish_seconds",
 			Help:    "Time from the commit of the oldest change a snapshot publishes to the snapshot's acknowledgement.",
 			Buckets: lagBuckets}),
+		recoveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "halyard_publish_recoveries_total",
+			Help: "Environments the publisher repaired on the stream, by what it found: unreadable (its last message), missing or older (by the reconciler)."},
+			[]string{"reason"}),
+	}
+	for _, r := range []string{publisher.RecoveredUnreadable, publisher.RecoveredMissing, publisher.RecoveredOlder} {
+		p.recoveries.WithLabelValues(r)
 	}
 	for _, r := range []string{publisher.ReasonDatabase, publisher.ReasonEncode, publisher.ReasonTimeout,
 		publisher.ReasonRejected, publisher.ReasonNATS} {
 		p.failures.WithLabelValues(r)
 	}
-	p.collectors = []prometheus.Collector{p.attempts, p.failures, p.published, p.bytes, p.duration, p.commitToPublish}
+	p.collectors = []prometheus.Collector{p.attempts, p.failures, p.published, p.bytes, p.duration, p.commitToPublish, p.recoveries}
 	return p
 }
 
 func (p *publishing) Attempted()           { p.attempts.Inc() }
 func (p *publishing) Failed(reason string) { p.failures.WithLabelValues(reason).Inc() }
+
+func (p *publishing) Recovered(reason string) { p.recoveries.WithLabelValues(reason).Inc() }
 
 func (p *publishing) Published(pub publisher.Publication) {
 	p.published.Inc()

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/halyard-flags/halyard/shared/adminserve"
 	"github.com/halyard-flags/halyard/shared/buildinfo"
 	"github.com/halyard-flags/halyard/shared/logging"
 )
@@ -51,12 +50,6 @@ type OutboxStatus struct {
 	OldestPendingAgeSeconds *float64   `json:"oldest_pending_age_seconds"`
 	LastPublishedAt         *time.Time `json:"last_published_at"` // by this writer, since it started
 }
-
-// Healthy is always true: /status answers 200 even when the writer is degraded, since humans and
-// dashboards read it; whether the writer should get traffic is /readyz's call.
-func (Status) Healthy() bool { return true }
-
-var _ adminserve.Status = Status{}
 
 // Status reports the writer's state now; the backlog is at most a second old.
 func (m *Monitor) Status(context.Context) Status {

@@ -19,6 +19,9 @@ type Observer interface {
 	Failed(reason string)
 	// Published: the stream acknowledged a snapshot and its outbox rows were marked.
 	Published(Publication)
+	// Recovered: the publisher found something on the stream it had to repair, for reason (one of the
+	// Recovered constants): it publishes the current snapshot over it.
+	Recovered(reason string)
 }
 
 // Publication is one snapshot the stream acknowledged.
@@ -43,6 +46,13 @@ const (
 	ReasonNATS     = "nats"     // any other NATS failure (no responders, connection closed, …)
 )
 
+// What the publisher repaired, as Observer.Recovered reports it: a bounded set, for a metric label.
+const (
+	RecoveredUnreadable = "unreadable" // the subject's last message could not be read as its snapshot
+	RecoveredMissing    = "missing"    // the reconciler found no snapshot of a current environment on the stream
+	RecoveredOlder      = "older"      // the reconciler found an older version than PostgreSQL's on the stream
+)
+
 // Observe has o hear of every publish attempt (metrics).
 func Observe(o Observer) Option {
 	return func(p *Publisher) {
@@ -57,6 +67,7 @@ type nopObserver struct{}
 func (nopObserver) Attempted()            {}
 func (nopObserver) Failed(string)         {}
 func (nopObserver) Published(Publication) {}
+func (nopObserver) Recovered(string)      {}
 
 // encodeError marks a snapshot the codec refused.
 type encodeError struct{ err error }

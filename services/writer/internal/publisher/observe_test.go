@@ -19,6 +19,27 @@ type recorder struct {
 	attempts  int
 	failures  map[string]int
 	published []Publication
+	recovered map[string]int
+}
+
+func (r *recorder) Recovered(reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.recovered == nil {
+		r.recovered = map[string]int{}
+	}
+	r.recovered[reason]++
+}
+
+// recoveries returns how many repairs of each kind the observer heard of.
+func (r *recorder) recoveries() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]int{}
+	for k, v := range r.recovered {
+		out[k] = v
+	}
+	return out
 }
 
 func (r *recorder) Attempted() { r.mu.Lock(); r.attempts++; r.mu.Unlock() }

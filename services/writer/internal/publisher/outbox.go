@@ -22,6 +22,13 @@ type Outbox interface {
 	Publish(ctx context.Context, stream string, envID int64,
 		publish func(snap *wire.Snapshot, lastSeq uint64, lastVersion int64) (seq uint64, version int64, err error),
 	) (marked int64, locked bool, err error)
+	// Reconcile holds the writers' reconcile lock while it calls check with every environment's current
+	// version (id → version), and has each environment check returns published again: an outbox row at its
+	// current version, announced as a commit (OnCommit). locked is false, nothing done, when another writer
+	// is reconciling.
+	Reconcile(ctx context.Context, check func(current map[int64]int64) ([]int64, error)) (locked bool, err error)
+	// Catalog reads the last publication recorded for every environment on stream (id → version).
+	Catalog(ctx context.Context, stream string) (map[int64]int64, error)
 	// Notify wakes the other writers' publishers (their Listen); payload identifies this one.
 	Notify(ctx context.Context, payload string) error
 	// Listen calls notified with the payload of every notification until ctx ends or the connection fails.

@@ -2,14 +2,12 @@ package publisher
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/halyard-flags/halyard/shared/wire"
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 )
 
@@ -107,27 +105,9 @@ func (p *Publisher) publishAfter(ctx context.Context, subject string, last posit
 	msg.Data = data
 	msg.Header.Set(HeaderVersion, strconv.FormatInt(snap.Version, 10))
 	msg.Header.Set(HeaderEnvironment, strconv.FormatInt(snap.EnvironmentID, 10))
-	ack, err := p.js.PublishMsg(ctx, msg,
-		jetstream.WithMsgID(fmt.Sprintf("env-%d-v%d", snap.EnvironmentID, snap.Version)),
-		jetstream.WithExpectLastSequencePerSubject(last.seq))
+	ack, err := p.send(ctx, msg, snap, last.seq)
 	if err != nil {
 		return last, 0, fmt.Errorf("publish %s v%d: %w", subject, snap.Version, err)
 	}
 	return position{seq: ack.Sequence, version: snap.Version}, len(data), nil
-}
-
-// lastPublished returns the stream sequence and version of the subject's last snapshot (zero when none).
-func (p *Publisher) lastPublished(ctx context.Context, subject string) (position, error) {
-	m, err := p.st.GetLastMsgForSubject(ctx, subject)
-	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return position{}, nil
-	}
-	if err != nil {
-		return position{}, err
-	}
-	v, err := strconv.ParseInt(m.Header.Get(HeaderVersion), 10, 64)
-	if err != nil {
-		return position{}, fmt.Errorf("last message of %s has no valid %s header: %w", subject, HeaderVersion, err)
-	}
-	return position{seq: m.Sequence, version: v}, nil
 }

@@ -16,13 +16,15 @@ import (
 
 // Publisher drains the outbox into JetStream.
 type Publisher struct {
-	outbox    Outbox
-	js        jetstream.JetStream
-	stream    Stream
-	poll      time.Duration
-	log       *zap.Logger
-	published func(envID, version int64, bytes int)
-	observer  Observer
+	outbox         Outbox
+	js             jetstream.JetStream
+	stream         Stream
+	poll           time.Duration
+	reconcileEvery time.Duration
+	noCatalog      bool
+	log            *zap.Logger
+	published      func(envID, version int64, bytes int)
+	observer       Observer
 
 	st jetstream.Stream
 	id string // this publisher's NOTIFY payload, to ignore its own notifications
@@ -59,7 +61,7 @@ func OnPublished(fn func(envID, version int64, bytes int)) Option {
 func New(outbox Outbox, js jetstream.JetStream, stream Stream, log *zap.Logger, opts ...Option) *Publisher {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	p := &Publisher{outbox: outbox, js: js, stream: stream, poll: DefaultPollInterval, log: log, observer: nopObserver{},
+	p := &Publisher{outbox: outbox, js: js, stream: stream, poll: DefaultPollInterval, reconcileEvery: DefaultReconcileInterval, log: log, observer: nopObserver{},
 		id:   "writer-" + hex.EncodeToString(b[:]),
 		wake: make(chan struct{}, 1), tell: make(chan struct{}, 1), changed: map[int64]bool{}}
 	for _, opt := range opts {
@@ -141,6 +143,9 @@ func (p *Publisher) Start(ctx context.Context) (err error) {
 func (p *Publisher) Run(ctx context.Context) error {
 	wake := make(chan struct{}, 1)
 	go p.listen(ctx, wake)
+	var reconciling sync.WaitGroup
+	reconciling.Go(func() { p.reconcileLoop(ctx) })
+	defer reconciling.Wait()
 	tick := time.NewTicker(p.poll)
 	defer tick.Stop()
 	p.running.Store(true)
@@ -229,12 +234,21 @@ func outliving(ctx context.Context, grace time.Duration) (context.Context, func(
 // (those it skips stay pending).
 func (p *Publisher) drain(ctx, work context.Context, envs []int64) error {
 	var errs []error
+	published := false
+	defer func() {
+		if published {
+			if err := p.publishCatalog(work); err != nil {
+				p.log.Warn("cannot publish the catalog; the reconciler will", zap.Error(err))
+			}
+		}
+	}()
 	for i, env := range envs {
 		if ctx.Err() != nil {
 			p.requeue(envs[i:])
 			break
 		}
 		locked, err := p.publishEnv(work, env)
+		published = published || (err == nil && locked)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("environment %d: %w", env, err))
 		} else if !locked {

@@ -1,0 +1,72 @@
+package natssub
+
+import (
+	"sync"
+
+	"github.com/halyard-flags/halyard/shared/wire"
+	"github.com/vmihailenco/msgpack/v5"
+	"go.uber.org/zap"
+)
+
+// Why a snapshot was not applied.
+const (
+	RejectDecode           = "decode"            // not a snapshot: the bytes do not decode
+	RejectFormatVersion    = "format_version"    // a snapshot format this build does not read
+	RejectOlder            = "older"             // not newer than the version the store holds
+	RejectWrongEnvironment = "wrong_environment" // another environment's snapshot, on this subject
+)
+
+// Reasons lists every rejection reason, for metrics to create their series up front.
+var Reasons = []string{RejectDecode, RejectFormatVersion, RejectOlder, RejectWrongEnvironment}
+
+// decodeFailure says why data, which wire.Decode refused, is unusable: a readable snapshot header of
+// another format, or not a snapshot at all.
+func decodeFailure(data []byte) string {
+	var head struct {
+		Format int `msgpack:"format"`
+	}
+	if msgpack.Unmarshal(data, &head) == nil && head.Format != wire.FormatVersion {
+		return RejectFormatVersion
+	}
+	return RejectDecode
+}
+
+// rejection is one refused snapshot: its environment (the subject's), its version (the header's when it
+// cannot be decoded; 0 when unknown) and why.
+type rejection struct {
+	env, version int64
+	reason       string
+}
+
+// rejectionLog remembers the last rejection logged per environment, so a snapshot redelivered (at every
+// evaluator start, after every reconnection) is counted each time but logged once.
+type rejectionLog struct {
+	mu   sync.Mutex
+	last map[int64]rejection
+}
+
+// first reports whether r differs from the environment's last logged rejection, and remembers it.
+func (l *rejectionLog) first(r rejection) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.last[r.env] == r {
+		return false
+	}
+	l.last[r.env] = r
+	return true
+}
+
+func (f *Follower) reject(r rejection, subject string, err error) {
+	f.observer.Rejected(r.reason)
+	if !f.rejections.first(r) {
+		return
+	}
+	fields := []zap.Field{zap.String("subject", subject), zap.Int64("environment", r.env), zap.Int64("version", r.version),
+		zap.String("reason", r.reason)}
+	if r.reason == RejectOlder {
+		// Expected now and then (a replay, two writers racing); the store kept the newer version.
+		f.log.Info("snapshot not newer than the one served; ignored", fields...)
+		return
+	}
+	f.log.Error("cannot apply snapshot; keeping the previous state", append(fields, zap.Error(err))...)
+}

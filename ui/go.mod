@@ -1,0 +1,3 @@
+module github.com/halyard-flags/halyard/ui
+
+go 1.26.0
