@@ -15,6 +15,7 @@ import (
 	"github.com/halyard-flags/halyard/services/evaluator/internal/natssub"
 	"github.com/halyard-flags/halyard/services/evaluator/internal/ratelimit"
 	"github.com/halyard-flags/halyard/services/evaluator/internal/store"
+	"github.com/halyard-flags/halyard/services/evaluator/internal/streams"
 	"github.com/halyard-flags/halyard/shared/httpserve"
 	"github.com/halyard-flags/halyard/shared/logging"
 	"github.com/halyard-flags/halyard/shared/natsconn"
@@ -54,6 +55,10 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	if cfg.RateLimit > 0 {
 		api.Limiter = ratelimit.New(cfg.RateLimit, cfg.RateBurst)
 	}
+	hub := newStreams(cfg.Streams, cfg.MinVersionWait, st, api)
+	if hub != nil {
+		registerStreams(obs.reg, hub)
+	}
 	srv := &httpserve.Server{Addr: cfg.Addr, Handler: api.Handler(), Config: cfg.HTTP, ReadyPath: "/readyz",
 		Log: log, Bound: bound}
 
@@ -66,6 +71,9 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 		return follower.Run(following)
 	})
 	g.Go(func() error { return nc.Watch(gctx) })
+	if hub != nil {
+		g.Go(func() error { return hub.Run(gctx) }) // ends every stream when ctx ends, so the HTTP drain can finish
+	}
 	g.Go(func() error {
 		err := srv.Run(gctx)
 		stopFollowing()
@@ -101,6 +109,19 @@ func drain(nc *natsconn.Conn, timeout time.Duration, log *zap.Logger) {
 		return
 	}
 	log.Info("stopping: NATS drained")
+}
+
+// newStreams gives the API its change streams, unless they are off, and returns their hub. A refetch naming
+// a version this replica has not applied waits for it as long as a request naming one does.
+func newStreams(cfg config.Streams, wait time.Duration, st *store.Store, api *httpapi.Server) *streams.Hub {
+	if !cfg.Enabled {
+		return nil
+	}
+	hub := streams.NewHub(st, streams.Config{Heartbeat: cfg.Heartbeat, MaxLifetime: cfg.MaxLifetime,
+		Stagger: cfg.Stagger, RefetchRate: cfg.RefetchRate, MaxStreams: cfg.Max})
+	api.Streams = &httpapi.Streams{Hub: hub, Signer: streams.NewSigner([]byte(cfg.Secret), cfg.TokenTTL),
+		BaseURL: cfg.URL, RefetchWait: wait}
+	return hub
 }
 
 // throttled returns a function that reports true at most once per interval.

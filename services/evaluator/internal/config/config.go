@@ -37,6 +37,7 @@ type Config struct {
 	// TestApplyDelay delays every snapshot apply: for tests of read-your-writes only, refused unless the
 	// evaluator listens on loopback and follows a NATS server on loopback (testdelay.go).
 	TestApplyDelay time.Duration // HALYARD_TEST_APPLY_DELAY
+	Streams        Streams       // HALYARD_STREAMS, HALYARD_STREAM_*: see streams.go
 }
 
 // DefaultHTTP is the evaluator's HTTP configuration: bodies are at most 1 MiB, but browser SDKs on slow
@@ -58,7 +59,7 @@ var Help = `Environment:
   HALYARD_TEST_APPLY_DELAY tests only: delay every snapshot apply; refused unless EVALUATOR_ADDR and NATS_URL are loopback
   HALYARD_LOG_LEVEL        debug, info, warn or error (default info)
   HALYARD_DEBUG            set to anything: debug-level logs when HALYARD_LOG_LEVEL is not set
-` + httpserve.Help(DefaultHTTP)
+` + httpserve.Help(DefaultHTTP) + "\n" + StreamsHelp
 
 // FromEnv reads the configuration; call Validate before use. It reports every value it cannot parse.
 func FromEnv() (Config, error) {
@@ -88,8 +89,10 @@ func FromEnv() (Config, error) {
 	if c.TestApplyDelay, err = time.ParseDuration(envOr("HALYARD_TEST_APPLY_DELAY", "0s")); err != nil {
 		errs = append(errs, fmt.Errorf("HALYARD_TEST_APPLY_DELAY: %q is not a duration", os.Getenv("HALYARD_TEST_APPLY_DELAY")))
 	}
+	var streamsErr error
+	c.Streams, streamsErr = streamsFromEnv()
 	c.HTTP, err = httpserve.ConfigFromEnv(os.Getenv, DefaultHTTP)
-	return c, errors.Join(append(errs, err)...)
+	return c, errors.Join(append(errs, err, streamsErr)...)
 }
 
 // Validate reports every problem at once.
@@ -116,12 +119,14 @@ func (c Config) Validate() error {
 	if c.MinVersionWait < 0 || c.MinVersionWait > MaxMinVersionWait {
 		errs = append(errs, errors.New("HALYARD_MIN_VERSION_WAIT must be between 0s and 30s"))
 	}
+	errs = append(errs, c.Streams.validate()...)
 	return errors.Join(append(errs, c.NATS.Validate(), c.HTTP.Validate(), c.validateTestApplyDelay())...)
 }
 
 // Redacted returns the configuration with NATS's credentials masked, for the start-up log.
 func (c Config) Redacted() Config {
 	c.NATS = c.NATS.Redacted()
+	c.Streams = c.Streams.redacted()
 	return c
 }
 

@@ -47,6 +47,9 @@ type Server struct {
 	// MinVersionWait bounds how long a request naming an environment version this evaluator has not applied
 	// yet waits for it (minversion.go); 0 answers such a request at once.
 	MinVersionWait time.Duration
+
+	// Streams serves the change streams and advertises them in OFREP bulk answers; nil = none.
+	Streams *Streams
 }
 
 // Handler returns the echo instance serving every route.
@@ -83,6 +86,10 @@ func (s *Server) Handler() *echo.Echo {
 	}
 	e.POST("/ofrep/v1/evaluate/flags/:key", s.ofrepOne)
 	e.POST("/ofrep/v1/evaluate/flags", s.ofrepBulk)
+	if s.Streams != nil {
+		e.GET(ofrepStreamPath, s.ofrepStream)
+		e.GET("/stream/v1", s.posthogStream)
+	}
 	e.GET("/openapi.json", serveOpenAPI)
 	routes = s.Metrics.newRouteTable(e.Routes())
 	return e
