@@ -17,6 +17,10 @@ import (
 // extension script and only calls /flags (and sends the events the page captures itself, to the sink).
 
 // remoteConfig is PostHog's RemoteConfig as posthog-js reads it, with every optional product off.
+//
+// It has no "surveys": PostHog sends false (or []) for a project without surveys, and posthog-js then still
+// loads its surveys script from the assets host (which is api_host unless asset_host is set), a script the
+// evaluator does not serve. Without the field posthog-js leaves surveys unloaded.
 type remoteConfig struct {
 	Token                 string            `json:"token"`
 	SupportedCompression  []string          `json:"supportedCompression"`
@@ -31,7 +35,6 @@ type remoteConfig struct {
 	SessionRecording      bool              `json:"sessionRecording"`
 	Heatmaps              bool              `json:"heatmaps"`
 	Conversations         bool              `json:"conversations"`
-	Surveys               bool              `json:"surveys"`
 	ProductTours          bool              `json:"productTours"`
 	DefaultIdentifiedOnly bool              `json:"defaultIdentifiedOnly"`
 	SiteApps              []json.RawMessage `json:"siteApps"`

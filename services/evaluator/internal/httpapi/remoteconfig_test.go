@@ -20,7 +20,7 @@ func wantRemoteConfig(hasFlags bool) map[string]any {
 		"autocaptureExceptions": false, "elementsChainAsString": true,
 		"errorTracking":    map[string]any{"autocaptureExceptions": false, "suppressionRules": []any{}},
 		"logs":             map[string]any{"captureConsoleLogs": false},
-		"sessionRecording": false, "heatmaps": false, "conversations": false, "surveys": false,
+		"sessionRecording": false, "heatmaps": false, "conversations": false,
 		"productTours": false, "defaultIdentifiedOnly": true, "siteApps": []any{},
 	}
 }
