@@ -14,6 +14,7 @@ import (
 	"github.com/halyard-flags/halyard/services/evaluator/internal/natssub"
 	"github.com/halyard-flags/halyard/services/evaluator/internal/ratelimit"
 	"github.com/halyard-flags/halyard/services/evaluator/internal/store"
+	"github.com/halyard-flags/halyard/services/evaluator/internal/streams"
 	"github.com/halyard-flags/halyard/shared/httpserve"
 	"github.com/halyard-flags/halyard/shared/logging"
 	"github.com/nats-io/nats.go"
@@ -54,11 +55,26 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	if cfg.RateLimit > 0 {
 		api.Limiter = ratelimit.New(cfg.RateLimit, cfg.RateBurst)
 	}
+	hub := newStreams(cfg.Streams, st, api)
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return follower.Run(gctx) })
+	if hub != nil {
+		g.Go(func() error { return hub.Run(gctx) }) // ends every stream when ctx ends, so the HTTP drain can finish
+	}
 	g.Go(func() error { return httpserve.Serve(gctx, cfg.Addr, api.Handler(), 10*time.Second, bound) })
 	return g.Wait()
+}
+
+// newStreams gives the API its change streams, unless they are off, and returns their hub.
+func newStreams(cfg config.Streams, st *store.Store, api *httpapi.Server) *streams.Hub {
+	if !cfg.Enabled {
+		return nil
+	}
+	hub := streams.NewHub(st, streams.Config{Heartbeat: cfg.Heartbeat, MaxLifetime: cfg.MaxLifetime,
+		Stagger: cfg.Stagger, RefetchRate: cfg.RefetchRate, MaxStreams: cfg.Max})
+	api.Streams = &httpapi.Streams{Hub: hub, Signer: streams.NewSigner([]byte(cfg.Secret), cfg.TokenTTL), BaseURL: cfg.URL}
+	return hub
 }
 
 // throttled returns a function that reports true at most once per interval.

@@ -25,6 +25,7 @@ type Config struct {
 	// RateBurst the bucket size (default: one second's worth).
 	RateLimit float64 // HALYARD_RATE_LIMIT
 	RateBurst int     // HALYARD_RATE_BURST
+	Streams   Streams // HALYARD_STREAMS, HALYARD_STREAM_*: see streams.go
 }
 
 // Help documents every variable, for -h.
@@ -37,7 +38,8 @@ const Help = `Environment:
   HALYARD_RATE_LIMIT       requests per second per SDK/server key on this replica; 0 = no limit (default 0)
   HALYARD_RATE_BURST       burst per key (default: one second of HALYARD_RATE_LIMIT)
   HALYARD_LOG_LEVEL        debug, info, warn or error (default info)
-  HALYARD_DEBUG            set to anything: debug-level logs when HALYARD_LOG_LEVEL is not set`
+  HALYARD_DEBUG            set to anything: debug-level logs when HALYARD_LOG_LEVEL is not set
+` + StreamsHelp
 
 // FromEnv reads the configuration; call Validate before use.
 func FromEnv() (Config, error) {
@@ -59,7 +61,8 @@ func FromEnv() (Config, error) {
 	if c.RateBurst == 0 {
 		c.RateBurst = int(math.Ceil(c.RateLimit))
 	}
-	return c, nil
+	c.Streams, err = streamsFromEnv()
+	return c, err
 }
 
 // Validate reports every problem at once.
@@ -80,6 +83,7 @@ func (c Config) Validate() error {
 	if c.Stream == "" {
 		errs = append(errs, errors.New("HALYARD_STREAM must not be empty"))
 	}
+	errs = append(errs, c.Streams.validate()...)
 	return errors.Join(errs...)
 }
 
@@ -87,6 +91,7 @@ func (c Config) Validate() error {
 // start-up log.
 func (c Config) Redacted() Config {
 	c.NATSURL = logging.RedactNATS(c.NATSURL)
+	c.Streams = c.Streams.redacted()
 	return c
 }
 

@@ -80,6 +80,9 @@ func (s *Server) ofrepOne(c echo.Context) error {
 
 func (s *Server) ofrepBulk(c echo.Context) error {
 	env, ctx, err := s.ofrepRequest(c)
+	if err == nil {
+		env, err = s.refetchTarget(c, env)
+	}
 	if err != nil {
 		return s.ofrepFail(c, "", err)
 	}
@@ -92,7 +95,7 @@ func (s *Server) ofrepBulk(c echo.Context) error {
 	}
 	buf := getBody()
 	defer putBody(buf)
-	body := appendOFREPBulk(*buf, envJSONOf(env), results)
+	body := s.appendEventStreams(appendOFREPBulk(*buf, envJSONOf(env), results), env)
 	*buf = body
 	etag := bulkETag(body)
 	c.Response().Header().Set(headerETag, etag)

@@ -14,6 +14,7 @@ import (
 // TestOpenAPICoversEveryRoute: /openapi.json describes exactly the routes the handler serves.
 func TestOpenAPICoversEveryRoute(t *testing.T) {
 	s, h := testServer(t)
+	s.Streams = &Streams{} // its routes are served only with streams
 	rec := do(t, h, call{method: http.MethodGet, path: "/openapi.json"})
 	var spec struct {
 		OpenAPI string                    `json:"openapi"`

@@ -41,6 +41,9 @@ type Server struct {
 	Ready   *atomic.Bool // set once the initial catch-up from JetStream is done
 	Log     *zap.Logger
 	Limiter Limiter // nil = no rate limit
+
+	// Streams serves the change streams and advertises them in OFREP bulk answers; nil = none.
+	Streams *Streams
 }
 
 // Handler returns the echo instance serving every route.
@@ -87,6 +90,10 @@ func (s *Server) Handler() *echo.Echo {
 	}
 	e.POST("/ofrep/v1/evaluate/flags/:key", s.ofrepOne)
 	e.POST("/ofrep/v1/evaluate/flags", s.ofrepBulk)
+	if s.Streams != nil {
+		e.GET(ofrepStreamPath, s.ofrepStream)
+		e.GET("/stream/v1", s.posthogStream)
+	}
 	e.GET("/openapi.json", serveOpenAPI)
 	return e
 }
