@@ -10,10 +10,8 @@ import { halyard, patchFlag, evaluatorServes } from './lib/halyard.js';
 const distinctID = 'browser-user-1';
 let browser, pages;
 before(async () => {
-  [browser, pages] = await Promise.all([
-    launch(),
-    servePages(['posthog'], { evaluatorURL: halyard.evaluatorURL, sdkKey: halyard.sdkKey, distinctID }),
-  ]);
+  browser = await launch();
+  pages = await servePages(['posthog'], { evaluatorURL: halyard.evaluatorURL, sdkKey: halyard.sdkKey, distinctID });
 });
 after(async () => {
   await browser?.close();

@@ -65,7 +65,7 @@ func TestBrowserSDKs(t *testing.T) {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "--test-concurrency=1",
-		"posthog.test.js")
+		"posthog.test.js", "ofrep.test.js")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "NO_COLOR=1",
 		"HALYARD_EVALUATOR_URL="+ev.URL(),

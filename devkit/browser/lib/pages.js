@@ -13,7 +13,7 @@ async function bundle(name) {
     entryPoints: [pagesDir + name + '.js'],
     bundle: true,
     write: false,
-    format: 'iife',
+    format: 'esm',
     platform: 'browser',
     target: 'chrome120',
     logLevel: 'warning',
@@ -30,7 +30,7 @@ function html(name, settings) {
 <body>
 <main id="app">loading</main>
 <script>window.HALYARD = ${json};</script>
-<script src="/${name}.bundle.js"></script>
+<script type="module" src="/${name}.bundle.js"></script>
 </body>
 </html>
 `;
