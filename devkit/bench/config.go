@@ -39,6 +39,8 @@ type Config struct {
 	WriterConc     int           // BENCH_WRITER_CONC (16)
 	Noisy          float64       // BENCH_NOISY (25): others' CPU share (%) above which a pair is measured again
 	Retries        int           // BENCH_RETRIES (2; quick: 0): how many pairs one run may measure again
+	Streams        int           // BENCH_STREAMS (10000): event streams of scenarios 8 and 9
+	StreamChanges  int           // BENCH_STREAM_CHANGES (20; quick: 5): changes announced in scenario 8
 	Profile        bool          // BENCH_PROFILE (1): perf profiles of the evaluator and of the whole machine (scenario 7) under extra, unmeasured loads, when perf exists
 }
 
@@ -84,6 +86,8 @@ func FromEnv() (Config, error) {
 	c.SnapshotFlags = int(num("BENCH_SNAPSHOT_FLAGS", "10000"))
 	c.WriterDuration = dur("BENCH_WRITER_DURATION", q("15s", "3s"))
 	c.WriterConc = int(num("BENCH_WRITER_CONC", "16"))
+	c.Streams = int(num("BENCH_STREAMS", "10000"))
+	c.StreamChanges = int(num("BENCH_STREAM_CHANGES", q("20", "5")))
 	c.Profile = envOr("BENCH_PROFILE", "1") == "1"
 	c.Noisy = num("BENCH_NOISY", "25")
 	c.Retries = int(num("BENCH_RETRIES", q("2", "0")))
@@ -107,6 +111,7 @@ func (c Config) Settings() map[string]string {
 		"BENCH_COLD_FLAGS": fmt.Sprint(c.ColdFlags), "BENCH_SNAPSHOT_FLAGS": fmt.Sprint(c.SnapshotFlags),
 		"BENCH_WRITER_DURATION": c.WriterDuration.String(), "BENCH_WRITER_CONC": fmt.Sprint(c.WriterConc),
 		"BENCH_NOISY": fmt.Sprint(c.Noisy), "BENCH_RETRIES": fmt.Sprint(c.Retries),
+		"BENCH_STREAMS": fmt.Sprint(c.Streams), "BENCH_STREAM_CHANGES": fmt.Sprint(c.StreamChanges),
 	}
 }
 

@@ -76,7 +76,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Report, error) {
 		fn func(context.Context) Scenario
 	}{
 		{"1", r.scenario1}, {"2", r.scenario2}, {"3", r.scenario3}, {"4", r.scenario4},
-		{"7", r.scenario7}, {"6", r.scenario6}, {"5", r.scenario5},
+		{"7", r.scenario7}, {"6", r.scenario6}, {"5", r.scenario5}, {"8", r.scenario8}, {"9", r.scenario9},
 	}
 	for _, s := range steps {
 		if !cfg.wants(s.id) || ctx.Err() != nil {

@@ -27,6 +27,9 @@ const (
 	snapshotDecodeCompile = 100 * time.Millisecond // decode + compile
 
 	writerUpdatesPerSec = 1000 // scenario 7
+
+	streamsNotifiedP99     = time.Second // scenario 8: PATCH answered → every stream's event
+	streamsThroughputShare = 0.9         // scenario 9: req/s with the streams open, of req/s without
 )
 
 // ScenarioSpec is one numbered scenario as the harness runs it: what it loads, how it measures, its target.
@@ -68,6 +71,15 @@ func Specs() []ScenarioSpec {
 		{"7", "`BENCH_WRITER_CONC` clients PATCHing 50 flags of one environment back to back for `BENCH_WRITER_DURATION`",
 			"acknowledged updates divided by the time until every evaluator answers every flag at its last version",
 			fmt.Sprintf("≥ %s updates/s, none failed", thousands(writerUpdatesPerSec))},
+		{"8", "`BENCH_STREAMS` OFREP event streams (bare connections of the harness) on evaluator 1 for scenario 2's environment; " +
+			"`BENCH_STREAM_CHANGES` admin PATCHes of its propagation flag",
+			"after each acknowledged PATCH, the time until each stream receives the refetchEvaluation event (spread by the " +
+				"evaluator over streams ÷ 20,000/s, at most 1 s); the evaluator's VmRSS before and with the streams, its CPU " +
+				"while they idle and per change",
+			fmt.Sprintf("every stream notified: p99 ≤ %s, none missed", durText(streamsNotifiedP99))},
+		{"9", "scenario 1's load, without streams, with `BENCH_STREAMS` idle event streams open on evaluator 1, and without again",
+			"wrk (closed loop) on evaluator 1, three runs; the two without streams averaged",
+			fmt.Sprintf("req/s with the streams ≥ %.0f%% of req/s without", streamsThroughputShare*100)},
 	}
 }
 
