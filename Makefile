@@ -4,7 +4,7 @@ MODULES := shared services/writer services/evaluator infra devkit
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GO_TEST_FLAGS ?= -count=1 -timeout 15m
 
-.PHONY: build test test-go test-deps js-deps browser-deps dev dev-reset up down lint fmt clean help
+.PHONY: build test test-go test-deps js-deps dev dev-reset up down lint fmt clean help
 
 # The version, commit and build time every binary reports (-version, GET /version, halyard_build_info).
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -19,13 +19,12 @@ build: ## binaries into bin/, with the version, commit and build time set
 
 test: test-go ## every test: unit, integration (real Postgres + in-process NATS), compose checks
 
-test-go: test-deps js-deps browser-deps ## the Go tests of every module (what test runs)
+test-go: test-deps js-deps ## the Go tests of every module (what test runs)
 	@set -e; for m in $(MODULES); do echo "== go test $$m"; (cd $$m && go test $(GO_TEST_FLAGS) ./...); done
 
-# Debian's chromium, which devkit/e2e TestBrowserSDKs drives headless (HALYARD_SKIP_BROWSER=1 skips both).
-test-deps: ## what the tests need besides Go, PostgreSQL and Node: Debian's chromium (apt-get install when missing)
-	@[ "$$HALYARD_SKIP_BROWSER" = 1 ] || [ -x /usr/bin/chromium ] || \
-	{ apt-get update -qq && apt-get install -y chromium; } || { sudo apt-get update -qq && sudo apt-get install -y chromium; }
+# HAProxy, which devkit/e2e TestRollingRestart runs the evaluators behind (Debian puts it in /usr/sbin).
+test-deps: ## what the tests need besides Go and PostgreSQL: HAProxy (apt-get install when missing)
+	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || apt-get install -y haproxy || sudo apt-get install -y haproxy
 
 # The JavaScript SDKs devkit/e2e TestJSSDKs runs (posthog-node, OpenFeature OFREP), from the committed lockfile.
 js-deps: devkit/js/node_modules/.package-lock.json ## the JavaScript SDKs for the e2e tests (npm ci)
@@ -34,13 +33,22 @@ devkit/js/node_modules/.package-lock.json: devkit/js/package-lock.json
 	@if command -v npm >/dev/null; then cd devkit/js && npm ci --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: TestJSSDKs will fail (HALYARD_SKIP_JS=1 skips it)" >&2; fi
 
-# What devkit/e2e TestBrowserSDKs runs in Chromium (posthog-js, the OpenFeature web SDK and its OFREP web
-# provider) and drives it with (playwright-core, esbuild), from devkit/browser's committed lockfile.
+# What devkit/e2e TestBrowserSDKs needs, added to test-deps: Debian's chromium, which it drives headless, and
+# what it runs in it (posthog-js, the OpenFeature web SDK and its OFREP web provider) and drives it with
+# (playwright-core, esbuild), from devkit/browser's committed lockfile. HALYARD_SKIP_BROWSER=1 skips the test
+# and the chromium install.
+.PHONY: browser-deps chromium
+test-deps: chromium browser-deps
+
 browser-deps: devkit/browser/node_modules/.package-lock.json ## the browser tests' packages (npm ci)
 
 devkit/browser/node_modules/.package-lock.json: devkit/browser/package-lock.json
 	@if command -v npm >/dev/null; then cd devkit/browser && npm ci --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: TestBrowserSDKs will fail (HALYARD_SKIP_BROWSER=1 skips it)" >&2; fi
+
+chromium: ## Debian's chromium for the browser tests (apt-get install when missing)
+	@[ "$$HALYARD_SKIP_BROWSER" = 1 ] || [ -x /usr/bin/chromium ] || \
+	{ apt-get update -qq && apt-get install -y chromium; } || { sudo apt-get update -qq && sudo apt-get install -y chromium; }
 
 dev: ## the whole local cluster with a demo environment (Ctrl-C stops it; data and keys stay in .dev/)
 	go build -o bin/halyard-dev ./devkit/cmd/halyard-dev
