@@ -38,6 +38,23 @@ devkit/js/node_modules/.package-lock.json: devkit/js/package-lock.json
 	@if command -v npm >/dev/null; then cd devkit/js && npm ci --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: TestJSSDKs will fail (HALYARD_SKIP_JS=1 skips it)" >&2; fi
 
+# What devkit/e2e TestBrowserSDKs needs, added to test-deps: Debian's chromium, which it drives headless, and
+# what it runs in it (posthog-js, the OpenFeature web SDK and its OFREP web provider) and drives it with
+# (playwright-core, esbuild), from devkit/browser's committed lockfile. HALYARD_SKIP_BROWSER=1 skips the test
+# and the chromium install.
+.PHONY: browser-deps chromium
+test-deps: chromium browser-deps
+
+browser-deps: devkit/browser/node_modules/.package-lock.json ## the browser tests' packages (npm ci)
+
+devkit/browser/node_modules/.package-lock.json: devkit/browser/package-lock.json
+	@if command -v npm >/dev/null; then cd devkit/browser && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: TestBrowserSDKs will fail (HALYARD_SKIP_BROWSER=1 skips it)" >&2; fi
+
+chromium: ## Debian's chromium for the browser tests (apt-get install when missing)
+	@[ "$$HALYARD_SKIP_BROWSER" = 1 ] || [ -x /usr/bin/chromium ] || \
+	{ apt-get update -qq && apt-get install -y chromium; } || { sudo apt-get update -qq && sudo apt-get install -y chromium; }
+
 # The admin UI: its npm packages (Vite, React, and for the browser tests playwright-core and axe) from the
 # committed lockfile, and its assets in ui/dist, which the writer embeds when built with -tags ui.
 ui-deps: ui/node_modules/.package-lock.json ## the admin UI's npm packages (npm ci in ui/)

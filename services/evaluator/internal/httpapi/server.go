@@ -84,6 +84,19 @@ func (s *Server) Handler() *echo.Echo {
 		"/flags/definitions", "/flags/definitions/"} {
 		e.GET(p, s.localEvaluation)
 	}
+	// What else posthog-js calls on its api_host (capture.go, remoteconfig.go).
+	for _, p := range capturePaths {
+		for _, q := range []string{p, p + "/"} {
+			e.POST(q, capture)
+			e.GET(q, capture)
+		}
+	}
+	e.GET("/array/:token/config", s.remoteConfigJSON)
+	e.GET("/array/:token/config.js", s.remoteConfigJS)
+	for p, body := range emptyLists {
+		e.GET(p, emptyList(body))
+		e.GET(p+"/", emptyList(body))
+	}
 	e.POST("/ofrep/v1/evaluate/flags/:key", s.ofrepOne)
 	e.POST("/ofrep/v1/evaluate/flags", s.ofrepBulk)
 	if s.Streams != nil {
