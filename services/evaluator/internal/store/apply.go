@@ -10,6 +10,10 @@ import (
 // Apply compiles the snapshot and swaps it in if it is newer than what the store holds for its environment.
 // It reports whether it did. Concurrent applies are safe; the newest version wins.
 func (s *Store) Apply(snap *wire.Snapshot) bool {
+	return s.apply(snap, false)
+}
+
+func (s *Store) apply(snap *wire.Snapshot, fromDisk bool) bool {
 	// A cheap check first, so an old snapshot (a redelivery, a replay at start) is not compiled for nothing.
 	if cur, ok := s.byID.load(snap.EnvironmentID); ok && cur.Version >= snap.Version {
 		return false
@@ -26,6 +30,7 @@ func (s *Store) Apply(snap *wire.Snapshot) bool {
 		return false // a newer version was applied while this one compiled
 	}
 	env.AppliedAt = s.now()
+	env.fromDisk.Store(fromDisk)
 	s.swap(old, env)
 	s.feed.publish(Change{EnvironmentID: env.ID, Version: env.Version})
 	return true

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/halyard-flags/halyard/services/evaluator/internal/envview"
@@ -17,7 +18,8 @@ import (
 )
 
 // Env is one environment as evaluators serve it. It is immutable once stored, apart from its view, which
-// is built on first use.
+// is built on first use, and its source, which moves from disk to the stream once the stream confirms it
+// (source.go).
 type Env struct {
 	ID          int64
 	ProjectID   int64
@@ -27,7 +29,8 @@ type Env struct {
 	Engine      *eval.Engine
 	Snapshot    *wire.Snapshot // the decoded definitions, for the local-evaluation endpoint
 
-	view envview.View
+	view     envview.View
+	fromDisk atomic.Bool // loaded from HALYARD_SNAPSHOT_DIR, not confirmed by the stream yet
 }
 
 // View is what the HTTP API derives from this version, built lazily and dropped with the version.
