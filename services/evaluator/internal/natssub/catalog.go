@@ -21,6 +21,9 @@ func (f *Follower) takeCatalog(data []byte) {
 		return
 	}
 	f.catalog.Store(c)
+	if f.onCatalog != nil {
+		f.onCatalog(c)
+	}
 }
 
 // Missing lists the catalogued environments the store does not hold at or above the catalog's version for

@@ -30,6 +30,7 @@ type Follower struct {
 	applyDelay    time.Duration
 	observer      Observer
 	rejections    rejectionLog
+	onCatalog     func(*wire.Catalog)
 
 	// CaughtUp is set once every snapshot present at start has been applied and every environment of the
 	// writers' catalog (if any) is held at or above its catalogued version; it is never cleared.
@@ -157,6 +158,9 @@ func (f *Follower) apply(subject, version string, data []byte) {
 		return
 	}
 	if !f.store.Apply(snap) {
+		if f.confirmed(snap) {
+			return
+		}
 		f.reject(rejection{env: snap.EnvironmentID, version: snap.Version, reason: RejectOlder}, subject, nil)
 		return
 	}
