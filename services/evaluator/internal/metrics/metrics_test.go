@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/halyard-flags/halyard/services/evaluator/internal/natssub"
+	"github.com/halyard-flags/halyard/services/evaluator/internal/snapdir"
 	"github.com/halyard-flags/halyard/services/evaluator/internal/store"
 	"github.com/halyard-flags/halyard/shared/wire"
 	"github.com/nats-io/nats.go"
@@ -159,6 +160,41 @@ halyard_ready %d
 	}
 	nc.connected, nc.reconnects, ready = false, 2, true
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(text(0, 2, 1)), names...); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestDisk: the snapshot directory's loads, writes and failures by reason are counted, and the
+// environments served from disk read at scrape time.
+func TestDisk(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	fromDisk := 2
+	d := NewDisk(reg, func() int { return fromDisk })
+	d.Loaded()
+	d.Loaded()
+	d.Written()
+	for _, r := range []string{snapdir.ReasonCorrupt, snapdir.ReasonWrite, snapdir.ReasonWrite, "unknown"} {
+		d.Failed(r)
+	}
+	want := `
+# HELP halyard_environments_from_disk Environments served from HALYARD_SNAPSHOT_DIR that the stream has not delivered again yet.
+# TYPE halyard_environments_from_disk gauge
+halyard_environments_from_disk 2
+# HELP halyard_snapshot_disk_failures_total Snapshot files not written or not used, by reason: write, read, corrupt, format, wrong_environment.
+# TYPE halyard_snapshot_disk_failures_total counter
+halyard_snapshot_disk_failures_total{reason="corrupt"} 1
+halyard_snapshot_disk_failures_total{reason="format"} 0
+halyard_snapshot_disk_failures_total{reason="read"} 0
+halyard_snapshot_disk_failures_total{reason="write"} 2
+halyard_snapshot_disk_failures_total{reason="wrong_environment"} 0
+# HELP halyard_snapshot_disk_writes_total Files (snapshots and the catalog) written to HALYARD_SNAPSHOT_DIR.
+# TYPE halyard_snapshot_disk_writes_total counter
+halyard_snapshot_disk_writes_total 1
+# HELP halyard_snapshots_loaded_from_disk_total Snapshots read back from HALYARD_SNAPSHOT_DIR and applied at start.
+# TYPE halyard_snapshots_loaded_from_disk_total counter
+halyard_snapshots_loaded_from_disk_total 2
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
 		t.Error(err)
 	}
 }

@@ -40,7 +40,9 @@ type Environment struct {
 	AppliedAt   time.Time  `json:"applied_at"`
 	AgeSeconds  float64    `json:"age_seconds"` // since published_at
 	Flags       int        `json:"flags"`
-	Source      string     `json:"source"` // where the snapshot came from: "stream"
+	// Source says where the served version came from: "stream", or "disk" (HALYARD_SNAPSHOT_DIR, at start)
+	// until the stream delivers a version at least as new.
+	Source string `json:"source"`
 }
 
 // Source gathers a Report.
@@ -72,6 +74,9 @@ func (s *Source) Report(context.Context) *Report {
 	if len(r.Missing) > 0 {
 		r.Reasons = append(r.Reasons, fmt.Sprintf("%d catalogued environments missing or behind (missing_environments)", len(r.Missing)))
 	}
+	if n := s.Store.FromDisk(); n > 0 {
+		r.Reasons = append(r.Reasons, fmt.Sprintf("%d environments served from the snapshots on disk until the stream delivers them", n))
+	}
 	if !r.Ready {
 		r.Reasons = append(r.Reasons, "not caught up: the initial snapshots from JetStream are not all applied yet")
 	}
@@ -87,7 +92,7 @@ func environments(st *store.Store, now time.Time) []Environment {
 	out := make([]Environment, 0, len(all))
 	for _, e := range all {
 		env := Environment{ID: e.ID, ProjectID: e.ProjectID, Version: e.Version, PublishedAt: e.PublishedAt.UTC(),
-			AppliedAt: e.AppliedAt.UTC(), AgeSeconds: now.Sub(e.PublishedAt).Seconds(), Flags: e.Engine.Len(), Source: "stream"}
+			AppliedAt: e.AppliedAt.UTC(), AgeSeconds: now.Sub(e.PublishedAt).Seconds(), Flags: e.Engine.Len(), Source: e.Source()}
 		if ms := e.Snapshot.CommittedAt; ms != 0 {
 			t := time.UnixMilli(ms).UTC()
 			env.CommittedAt = &t
