@@ -44,12 +44,20 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	}
 	defer obs.close()
 	st := store.New()
+	disk, err := snapshotDir(cfg, log.Named("snapdir"), obs.reg, st)
+	if err != nil {
+		return err
+	}
 	opts := []natssub.Option{natssub.Observe(obs.snapshots)}
+	if disk != nil {
+		opts = append(opts, natssub.OnCatalog(disk.SaveCatalog))
+	}
 	if cfg.TestApplyDelay > 0 {
 		log.Warn("HALYARD_TEST_APPLY_DELAY is set: every snapshot is applied late, on purpose (tests only)", zap.Duration("delay", cfg.TestApplyDelay))
 		opts = append(opts, natssub.ApplyDelay(cfg.TestApplyDelay))
 	}
 	follower := natssub.New(js, cfg.Stream, cfg.SubjectPrefix, st, log.Named("natssub"), opts...)
+	startFromDisk(disk, nc.IsConnected(), st, follower, log.Named("snapdir"))
 	api := &httpapi.Server{Store: st, Ready: &follower.CaughtUp, Log: log.Named("http"), MinVersionWait: cfg.MinVersionWait,
 		Metrics: obs.http, AccessLog: obs.access}
 	if cfg.RateLimit > 0 {
@@ -71,6 +79,9 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 		return follower.Run(following)
 	})
 	g.Go(func() error { return nc.Watch(gctx) })
+	if disk != nil {
+		g.Go(func() error { return disk.Run(following, st) }) // persists until the follower stops
+	}
 	if hub != nil {
 		g.Go(func() error { return hub.Run(gctx) }) // ends every stream when ctx ends, so the HTTP drain can finish
 	}

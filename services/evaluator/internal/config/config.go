@@ -38,6 +38,9 @@ type Config struct {
 	// evaluator listens on loopback and follows a NATS server on loopback (testdelay.go).
 	TestApplyDelay time.Duration // HALYARD_TEST_APPLY_DELAY
 	Streams        Streams       // HALYARD_STREAMS, HALYARD_STREAM_*: see streams.go
+	// SnapshotDir, when set, is where the evaluator keeps every snapshot it applies, to start from them when
+	// NATS cannot be reached at start ("" = off).
+	SnapshotDir string // HALYARD_SNAPSHOT_DIR
 }
 
 // DefaultHTTP is the evaluator's HTTP configuration: bodies are at most 1 MiB, but browser SDKs on slow
@@ -56,6 +59,7 @@ var Help = `Environment:
   HALYARD_RATE_LIMIT       requests per second per SDK/server key on this replica; 0 = no limit (default 0)
   HALYARD_RATE_BURST       burst per key (default: one second of HALYARD_RATE_LIMIT)
   HALYARD_MIN_VERSION_WAIT how long a request naming a version (Halyard-Min-Version) waits for it (default 2s, at most 30s)
+  HALYARD_SNAPSHOT_DIR     keep every snapshot applied in this directory, and start from it when NATS is unreachable (default: off)
   HALYARD_TEST_APPLY_DELAY tests only: delay every snapshot apply; refused unless EVALUATOR_ADDR and NATS_URL are loopback
   HALYARD_LOG_LEVEL        debug, info, warn or error (default info)
   HALYARD_DEBUG            set to anything: debug-level logs when HALYARD_LOG_LEVEL is not set
@@ -71,6 +75,7 @@ func FromEnv() (Config, error) {
 		SubjectPrefix: envOr("HALYARD_SUBJECT_PREFIX", "halyard.snapshot"),
 		LogFormat:     envOr("HALYARD_LOG_FORMAT", "json"),
 		LogLevel:      logging.LevelFromEnv(os.Getenv),
+		SnapshotDir:   os.Getenv("HALYARD_SNAPSHOT_DIR"),
 	}
 	var errs []error
 	var err error
