@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/vmihailenco/msgpack/v5"
 	"go.uber.org/zap"
 
 	"github.com/halyard-flags/halyard/shared/wire"
@@ -69,13 +70,12 @@ func Open(path string, log *zap.Logger, opts ...Option) (*Dir, error) {
 }
 
 // learn records the version of every sound environment file, so that the writer does not rewrite what the
-// directory already holds. An unsound file is left for Load to report; the writer replaces it.
+// directory already holds. An unsound file is left for Load to report; the writer replaces it with the
+// environment's next version, or the same one again.
 func (d *Dir) learn() {
 	for id, name := range d.envFiles() {
-		if b, err := os.ReadFile(name); err == nil {
-			if v, _, err := unframe(b); err == nil {
-				d.written[id] = v
-			}
+		if v, ok := peek(name, id); ok {
+			d.written[id] = v
 		}
 	}
 	if b, err := os.ReadFile(filepath.Join(d.path, catalogFile)); err == nil {
@@ -140,4 +140,28 @@ func (d *Dir) syncDir() error {
 		return err
 	}
 	return nil
+}
+
+// peek reads environment id's file without compiling or keeping anything, and returns its version if the
+// file is sound: frame and checksum, this build's snapshot format, and the environment and version its name
+// and header say.
+func peek(name string, id int64) (int64, bool) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return 0, false
+	}
+	version, payload, err := unframe(b)
+	if err != nil {
+		return 0, false
+	}
+	var head struct {
+		Format        int   `msgpack:"format"`
+		EnvironmentID int64 `msgpack:"environment_id"`
+		Version       int64 `msgpack:"version"`
+	}
+	if msgpack.Unmarshal(payload, &head) != nil || head.Format != wire.FormatVersion || head.EnvironmentID != id ||
+		head.Version != version {
+		return 0, false
+	}
+	return version, true
 }

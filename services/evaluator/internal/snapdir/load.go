@@ -27,6 +27,7 @@ func (d *Dir) Load(st *store.Store) *wire.Catalog {
 		snap, err := readSnapshot(files[id], id)
 		if err != nil {
 			d.refused(files[id], err)
+			delete(d.written, id) // the writer replaces it with the next version the stream delivers
 			continue
 		}
 		if st.ApplyFromDisk(snap) {

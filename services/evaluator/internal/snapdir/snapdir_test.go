@@ -142,6 +142,23 @@ func TestRefusedFiles(t *testing.T) {
 			if n := logs.FilterMessageSnippet("refusing a snapshot file").Len(); n != 1 {
 				t.Errorf("logged %d refusals, want 1", n)
 			}
+
+			// A process that does not load the directory (NATS reachable) replaces the refused file with
+			// the version the stream delivers, even the same one.
+			following := store.New()
+			following.Apply(snapshot(2, 1))
+			d2, _ := open(t, dir, nil)
+			d2.SaveCatalog(&wire.Catalog{Format: wire.FormatVersion, Versions: map[int64]int64{1: 1, 2: 1}})
+			run(t, d2, following)
+			waitFor(t, "sound files again", func() error {
+				if v := onDisk(t, dir, 2); v != 1 {
+					return fmt.Errorf("environment 2 on disk: v%d", v)
+				}
+				if _, err := readCatalog(filepath.Join(dir, catalogFile)); err != nil {
+					return err
+				}
+				return nil
+			})
 		})
 	}
 }
