@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/halyard-flags/halyard/shared/buildinfo"
 	"go.opentelemetry.io/otel"
@@ -27,7 +28,7 @@ func Setup(ctx context.Context, cfg Config, serviceName string, log *zap.Logger)
 	if !cfg.Enabled() {
 		return func(context.Context) error { return nil }, nil
 	}
-	exp, err := otlptracehttp.New(ctx) // endpoint, headers, TLS, timeout, compression: OTEL_EXPORTER_OTLP_*
+	exp, err := otlptracehttp.New(ctx, cfg.exporterOptions()...) // headers, TLS, timeout…: OTEL_EXPORTER_OTLP_*
 	if err != nil {
 		return nil, fmt.Errorf("tracing: OTLP exporter: %w", err)
 	}
@@ -68,6 +69,20 @@ func newResource(ctx context.Context, cfg Config, serviceName string) (*resource
 		return nil, fmt.Errorf("tracing: resource: %w", err)
 	}
 	return res, nil
+}
+
+// exporterOptions sets the URL spans are posted to, as the OTLP specification derives it: the traces
+// endpoint as it is, else the base endpoint with /v1/traces appended; with neither, the exporter's default
+// (http://localhost:4318/v1/traces). The exporter reads every other OTEL_EXPORTER_OTLP_* variable itself.
+func (c Config) exporterOptions() []otlptracehttp.Option {
+	switch {
+	case c.TracesEndpoint != "":
+		return []otlptracehttp.Option{otlptracehttp.WithEndpointURL(c.TracesEndpoint)}
+	case c.Endpoint != "":
+		return []otlptracehttp.Option{otlptracehttp.WithEndpointURL(strings.TrimSuffix(c.Endpoint, "/") + "/v1/traces")}
+	default:
+		return nil
+	}
 }
 
 // sampler is the sampler cfg names (Validate checked it).

@@ -12,8 +12,8 @@ import (
 	"go.uber.org/zap"
 )
 
-// TestSetupExports: on, Setup exports spans over OTLP/HTTP to the traces endpoint, and shutdown flushes
-// them before it returns and puts the no-op globals back.
+// TestSetupExports: on, Setup exports spans over OTLP/HTTP to the endpoint (its /v1/traces), and shutdown
+// flushes them before it returns and puts the no-op globals back.
 func TestSetupExports(t *testing.T) {
 	posts := make(chan string, 10)
 	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -23,8 +23,7 @@ func TestSetupExports(t *testing.T) {
 		}
 	}))
 	defer collector.Close()
-	cfg := FromEnv(env{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": collector.URL + "/v1/traces"}.get)
-	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", cfg.TracesEndpoint) // the exporter reads it itself
+	cfg := FromEnv(env{"OTEL_EXPORTER_OTLP_ENDPOINT": collector.URL + "/base/"}.get)
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +41,7 @@ func TestSetupExports(t *testing.T) {
 	}
 	select {
 	case got := <-posts:
-		if want := "POST /v1/traces application/x-protobuf"; got != want {
+		if want := "POST /base/v1/traces application/x-protobuf"; got != want {
 			t.Errorf("export = %q, want %q", got, want)
 		}
 	default:

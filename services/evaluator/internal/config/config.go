@@ -15,6 +15,7 @@ import (
 	"github.com/halyard-flags/halyard/shared/httpserve"
 	"github.com/halyard-flags/halyard/shared/logging"
 	"github.com/halyard-flags/halyard/shared/natsconn"
+	"github.com/halyard-flags/halyard/shared/tracing"
 )
 
 // Config is the evaluator's effective configuration.
@@ -37,6 +38,9 @@ type Config struct {
 	// TestApplyDelay delays every snapshot apply: for tests of read-your-writes only, refused unless the
 	// evaluator listens on loopback and follows a NATS server on loopback (testdelay.go).
 	TestApplyDelay time.Duration // HALYARD_TEST_APPLY_DELAY
+	// Tracing is HALYARD_TRACING and the standard OTEL_* variables: off unless an OTLP endpoint is set. Only
+	// snapshot applies are traced, never SDK requests.
+	Tracing tracing.Config
 }
 
 // DefaultHTTP is the evaluator's HTTP configuration: bodies are at most 1 MiB, but browser SDKs on slow
@@ -58,7 +62,9 @@ var Help = `Environment:
   HALYARD_TEST_APPLY_DELAY tests only: delay every snapshot apply; refused unless EVALUATOR_ADDR and NATS_URL are loopback
   HALYARD_LOG_LEVEL        debug, info, warn or error (default info)
   HALYARD_DEBUG            set to anything: debug-level logs when HALYARD_LOG_LEVEL is not set
-` + httpserve.Help(DefaultHTTP)
+` + httpserve.Help(DefaultHTTP) + `
+Tracing (OpenTelemetry, off unless an endpoint is set; snapshot applies only, never SDK requests):
+` + tracing.Help
 
 // FromEnv reads the configuration; call Validate before use. It reports every value it cannot parse.
 func FromEnv() (Config, error) {
@@ -70,6 +76,7 @@ func FromEnv() (Config, error) {
 		SubjectPrefix: envOr("HALYARD_SUBJECT_PREFIX", "halyard.snapshot"),
 		LogFormat:     envOr("HALYARD_LOG_FORMAT", "json"),
 		LogLevel:      logging.LevelFromEnv(os.Getenv),
+		Tracing:       tracing.FromEnv(os.Getenv),
 	}
 	var errs []error
 	var err error
@@ -116,12 +123,14 @@ func (c Config) Validate() error {
 	if c.MinVersionWait < 0 || c.MinVersionWait > MaxMinVersionWait {
 		errs = append(errs, errors.New("HALYARD_MIN_VERSION_WAIT must be between 0s and 30s"))
 	}
-	return errors.Join(append(errs, c.NATS.Validate(), c.HTTP.Validate(), c.validateTestApplyDelay())...)
+	return errors.Join(append(errs, c.NATS.Validate(), c.HTTP.Validate(), c.validateTestApplyDelay(), c.Tracing.Validate())...)
 }
 
-// Redacted returns the configuration with NATS's credentials masked, for the start-up log.
+// Redacted returns the configuration with NATS's credentials and the tracing endpoints' user info masked,
+// for the start-up log.
 func (c Config) Redacted() Config {
 	c.NATS = c.NATS.Redacted()
+	c.Tracing = c.Tracing.Redacted()
 	return c
 }
 
