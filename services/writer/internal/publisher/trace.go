@@ -35,7 +35,7 @@ func startPublish(ctx context.Context, start time.Time, subject string, snap *wi
 		sc := trace.SpanContextFromContext(tracing.Extract(ctx, c))
 		switch {
 		case !sc.IsValid():
-		case parent == ctx:
+		case !trace.SpanContextFromContext(parent).IsValid(): // the oldest: the parent
 			parent = trace.ContextWithRemoteSpanContext(ctx, sc)
 		default:
 			links = append(links, trace.Link{SpanContext: sc})
