@@ -63,22 +63,30 @@ type tracedChange struct {
 }
 
 // findTrace finds, among one trace's spans, the writer's request span under the caller's span and the chain
-// below it, and fails until both evaluators' apply spans are there.
+// below it, and fails until both evaluators' apply spans are there (a redelivery's rejected apply aside).
 func findTrace(spans []receivedSpan, caller string) (tracedChange, error) {
 	var tr tracedChange
 	var err error
-	if tr.request, err = onlyChild(spans, caller, "a request span"); err != nil {
+	if tr.request, err = onlyChild(spans, caller, ""); err != nil {
 		return tr, err
 	}
 	if tr.commit, err = onlyChild(spans, tr.request.SpanID, "commit"); err != nil {
 		return tr, err
 	}
-	if tr.publish, err = onlyChild(spans, tr.commit.SpanID, "publish snapshot"); err != nil {
-		return tr, err
+	// A publication that failed and was retried leaves a failed publish span too: the one that published.
+	var published []receivedSpan
+	for _, s := range spans {
+		if s.ParentID == tr.commit.SpanID && s.Name == "publish snapshot" && s.Attrs["halyard.outcome"] == "published" {
+			published = append(published, s)
+		}
 	}
+	if len(published) != 1 {
+		return tr, fmt.Errorf("%d publish spans that published under the commit span, want 1", len(published))
+	}
+	tr.publish = published[0]
 	instances := map[string]bool{}
 	for _, s := range spans {
-		if s.ParentID == tr.publish.SpanID && s.Name == "apply snapshot" {
+		if s.ParentID == tr.publish.SpanID && s.Name == "apply snapshot" && s.Attrs["halyard.outcome"] == "applied" {
 			tr.applies = append(tr.applies, s)
 			instances[s.Instance] = true
 		}
@@ -89,16 +97,16 @@ func findTrace(spans []receivedSpan, caller string) (tracedChange, error) {
 	return tr, nil
 }
 
-// onlyChild returns the one span whose parent is parent (and named name, unless name is a description).
+// onlyChild returns the one span whose parent is parent and named name ("" for any name).
 func onlyChild(spans []receivedSpan, parent, name string) (receivedSpan, error) {
 	var found []receivedSpan
 	for _, s := range spans {
-		if s.ParentID == parent && (s.Name == name || name == "a request span") {
+		if s.ParentID == parent && (s.Name == name || name == "") {
 			found = append(found, s)
 		}
 	}
 	if len(found) != 1 {
-		return receivedSpan{}, fmt.Errorf("%d %s spans under %s, want 1 (trace so far: %d spans)", len(found), name, parent, len(spans))
+		return receivedSpan{}, fmt.Errorf("%d %q spans under %s, want 1 (trace so far: %d spans)", len(found), name, parent, len(spans))
 	}
 	return found[0], nil
 }
