@@ -1,6 +1,7 @@
 // Package app wires the evaluator together: the JetStream follower feeding the in-memory store, the
-// SDK-facing HTTP API and the admin listener (metrics, status), run until the context ends and then shut
-// down in order (stop being ready, serve through the lame duck, drain HTTP, stop following, drain NATS).
+// SDK-facing HTTP API, the admin listener (metrics, status) and tracing, run until the context ends and
+// then shut down in order (stop being ready, serve through the lame duck, drain HTTP, stop following, flush
+// spans, drain NATS).
 package app
 
 import (
@@ -19,6 +20,7 @@ import (
 	"github.com/halyard-flags/halyard/shared/httpserve"
 	"github.com/halyard-flags/halyard/shared/logging"
 	"github.com/halyard-flags/halyard/shared/natsconn"
+	"github.com/halyard-flags/halyard/shared/tracing"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
@@ -27,13 +29,19 @@ import (
 
 // Run runs the evaluator until ctx ends (or a part of it fails), then stops in order: readiness false at
 // once and the SDK API still serving through the lame duck, then drained (httpserve.Server); the JetStream
-// follower; NATS, drained until closed. bound, if set, receives the HTTP listen address.
+// follower; the spans still buffered, flushed (when tracing is on); NATS, drained until closed. bound, if
+// set, receives the HTTP listen address.
 func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net.Addr)) error {
 	nc, err := natsconn.Connect(cfg.NATS, "halyard-evaluator", log.Named("nats"), logHandlers(cfg, log)...)
 	if err != nil {
 		return err
 	}
 	defer drain(nc, cfg.HTTP.ShutdownTimeout, log)
+	flush, err := tracing.Setup(ctx, cfg.Tracing, "halyard-evaluator", log.Named("tracing"))
+	if err != nil {
+		return err
+	}
+	defer flushTraces(flush, cfg.HTTP.ShutdownTimeout, log) // before NATS drains: deferred after it
 	js, err := jetstream.New(nc.Conn)
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
@@ -110,6 +118,15 @@ func logHandlers(cfg config.Config, log *zap.Logger) []nats.Option {
 				log.Warn("NATS disconnected; serving the last snapshots", zap.Error(err))
 			}
 		}),
+	}
+}
+
+// flushTraces exports the spans still buffered, at most timeout.
+func flushTraces(flush func(context.Context) error, timeout time.Duration, log *zap.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := flush(ctx); err != nil {
+		log.Warn("stopping: spans not all exported", zap.Error(err))
 	}
 }
 

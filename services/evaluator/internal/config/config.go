@@ -15,6 +15,7 @@ import (
 	"github.com/halyard-flags/halyard/shared/httpserve"
 	"github.com/halyard-flags/halyard/shared/logging"
 	"github.com/halyard-flags/halyard/shared/natsconn"
+	"github.com/halyard-flags/halyard/shared/tracing"
 )
 
 // Config is the evaluator's effective configuration.
@@ -38,6 +39,9 @@ type Config struct {
 	// evaluator listens on loopback and follows a NATS server on loopback (testdelay.go).
 	TestApplyDelay time.Duration // HALYARD_TEST_APPLY_DELAY
 	Streams        Streams       // HALYARD_STREAMS, HALYARD_STREAM_*: see streams.go
+	// Tracing is HALYARD_TRACING and the standard OTEL_* variables: off unless an OTLP endpoint is set. Only
+	// snapshot applies are traced, never SDK requests.
+	Tracing tracing.Config
 	// SnapshotDir, when set, is where the evaluator keeps every snapshot it applies, to start from them when
 	// NATS cannot be reached at start ("" = off).
 	SnapshotDir string // HALYARD_SNAPSHOT_DIR
@@ -63,7 +67,9 @@ var Help = `Environment:
   HALYARD_TEST_APPLY_DELAY tests only: delay every snapshot apply; refused unless EVALUATOR_ADDR and NATS_URL are loopback
   HALYARD_LOG_LEVEL        debug, info, warn or error (default info)
   HALYARD_DEBUG            set to anything: debug-level logs when HALYARD_LOG_LEVEL is not set
-` + httpserve.Help(DefaultHTTP) + "\n" + StreamsHelp
+` + httpserve.Help(DefaultHTTP) + "\n" + StreamsHelp + `
+Tracing (OpenTelemetry, off unless an endpoint is set; snapshot applies only, never SDK requests):
+` + tracing.Help
 
 // FromEnv reads the configuration; call Validate before use. It reports every value it cannot parse.
 func FromEnv() (Config, error) {
@@ -75,6 +81,7 @@ func FromEnv() (Config, error) {
 		SubjectPrefix: envOr("HALYARD_SUBJECT_PREFIX", "halyard.snapshot"),
 		LogFormat:     envOr("HALYARD_LOG_FORMAT", "json"),
 		LogLevel:      logging.LevelFromEnv(os.Getenv),
+		Tracing:       tracing.FromEnv(os.Getenv),
 		SnapshotDir:   os.Getenv("HALYARD_SNAPSHOT_DIR"),
 	}
 	var errs []error
@@ -125,13 +132,15 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("HALYARD_MIN_VERSION_WAIT must be between 0s and 30s"))
 	}
 	errs = append(errs, c.Streams.validate()...)
-	return errors.Join(append(errs, c.NATS.Validate(), c.HTTP.Validate(), c.validateTestApplyDelay())...)
+	return errors.Join(append(errs, c.NATS.Validate(), c.HTTP.Validate(), c.validateTestApplyDelay(), c.Tracing.Validate())...)
 }
 
-// Redacted returns the configuration with NATS's credentials masked, for the start-up log.
+// Redacted returns the configuration with NATS's credentials and the tracing endpoints' user info masked,
+// for the start-up log.
 func (c Config) Redacted() Config {
 	c.NATS = c.NATS.Redacted()
 	c.Streams = c.Streams.redacted()
+	c.Tracing = c.Tracing.Redacted()
 	return c
 }
 

@@ -58,7 +58,7 @@ func TestRedacted(t *testing.T) {
 }
 
 // TestFromEnvAndValidateReportEverything: every value that does not parse, and every setting that is wrong,
-// is named, NATS's and the HTTP server's included.
+// is named, NATS's, the HTTP server's and tracing's included.
 func TestFromEnvAndValidateReportEverything(t *testing.T) {
 	t.Setenv("HALYARD_RATE_LIMIT", "lots")
 	t.Setenv("HALYARD_SHUTDOWN_TIMEOUT", "10")
@@ -70,10 +70,14 @@ func TestFromEnvAndValidateReportEverything(t *testing.T) {
 	if diff := cmp.Diff(DefaultHTTP, c.HTTP); diff != "" {
 		t.Errorf("HTTP defaults mismatch (-want +got):\n%s", diff)
 	}
+	if c.Tracing.Enabled() {
+		t.Errorf("tracing is on by default: %+v", c.Tracing)
+	}
 	c.NATS.TLSCert = "/etc/nats/client.pem"
 	c.HTTP.IdleTimeout = -1
+	c.Tracing.Mode = "zipkin"
 	want = "NATS_TLS_CERT and NATS_TLS_KEY go together\nNATS_TLS_CERT: cannot read /etc/nats/client.pem: no such file or directory\n" +
-		"HALYARD_HTTP_IDLE_TIMEOUT must be positive"
+		"HALYARD_HTTP_IDLE_TIMEOUT must be positive\nHALYARD_TRACING must be otlp or off"
 	if diff := cmp.Diff(want, errString(c.Validate())); diff != "" {
 		t.Errorf("Validate mismatch (-want +got):\n%s", diff)
 	}

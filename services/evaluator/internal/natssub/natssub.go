@@ -132,7 +132,7 @@ func (f *Follower) handle(msg jetstream.Msg, startSeq uint64) {
 	if f.isCatalog(msg.Subject()) {
 		f.takeCatalog(msg.Data())
 	} else {
-		f.apply(msg.Subject(), msg.Headers().Get("Halyard-Version"), msg.Data())
+		f.traceApply(msg, func() applied { return f.apply(msg.Subject(), msg.Headers().Get("Halyard-Version"), msg.Data()) })
 	}
 	if !f.streamCaughtUp.Load() && (meta.Sequence.Stream >= startSeq || meta.NumPending == 0) {
 		f.markCaughtUp(meta.Sequence.Stream)
@@ -143,35 +143,35 @@ func (f *Follower) handle(msg jetstream.Msg, startSeq uint64) {
 // apply decodes a snapshot and applies it if it belongs to its subject's environment and is newer than what
 // the store holds. A snapshot it cannot or must not apply is skipped: the environment keeps serving its last
 // good state. version is the message's Halyard-Version header, for the log of a snapshot that cannot be read.
-func (f *Follower) apply(subject, version string, data []byte) {
+// It returns what it did, for the apply span.
+func (f *Follower) apply(subject, version string, data []byte) applied {
 	start := time.Now()
 	subjectEnv, named := f.environmentOf(subject)
 	snap, err := wire.Decode(data)
 	if err != nil {
 		v, _ := strconv.ParseInt(version, 10, 64)
-		f.reject(rejection{env: subjectEnv, version: v, reason: decodeFailure(data)}, subject, err)
-		return
+		return f.reject(rejection{env: subjectEnv, version: v, reason: decodeFailure(data)}, subject, err)
 	}
 	if !named || snap.EnvironmentID != subjectEnv {
-		f.reject(rejection{env: subjectEnv, version: snap.Version, reason: RejectWrongEnvironment}, subject,
+		return f.reject(rejection{env: subjectEnv, version: snap.Version, reason: RejectWrongEnvironment}, subject,
 			fmt.Errorf("the snapshot is environment %d's", snap.EnvironmentID))
-		return
 	}
 	if !f.store.Apply(snap) {
-		if f.confirmed(snap) {
-			return
+		if f.confirmed(snap) { // the version loaded from disk: now the stream's, as if applied
+			return applied{env: snap.EnvironmentID, version: snap.Version, flags: len(snap.Flags), replayed: !f.streamCaughtUp.Load()}
 		}
-		f.reject(rejection{env: snap.EnvironmentID, version: snap.Version, reason: RejectOlder}, subject, nil)
-		return
+		return f.reject(rejection{env: snap.EnvironmentID, version: snap.Version, reason: RejectOlder}, subject, nil)
 	}
 	took := time.Since(start)
 	published := time.UnixMilli(snap.PublishedAt)
+	replayed := !f.streamCaughtUp.Load()
 	f.log.Debug("applied snapshot", zap.Int64("environment", snap.EnvironmentID), zap.Int64("version", snap.Version),
 		zap.Int("flags", len(snap.Flags)), zap.Duration("took", took), zap.Duration("lag", time.Since(published)))
-	f.observer.Applied(snap, took, !f.streamCaughtUp.Load())
+	f.observer.Applied(snap, took, replayed)
 	if f.applied != nil {
 		f.applied(snap.EnvironmentID, snap.Version, published)
 	}
+	return applied{env: snap.EnvironmentID, version: snap.Version, flags: len(snap.Flags), replayed: replayed}
 }
 
 // environmentOf is the environment id a snapshot subject names (prefix.<id>).

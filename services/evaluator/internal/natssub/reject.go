@@ -56,17 +56,21 @@ func (l *rejectionLog) first(r rejection) bool {
 	return true
 }
 
-func (f *Follower) reject(r rejection, subject string, err error) {
+// reject counts and logs (once per environment and rejection) a snapshot not applied, and returns it as
+// the apply span records it.
+func (f *Follower) reject(r rejection, subject string, err error) applied {
 	f.observer.Rejected(r.reason)
+	a := applied{env: r.env, version: r.version, rejected: r.reason, err: err}
 	if !f.rejections.first(r) {
-		return
+		return a
 	}
 	fields := []zap.Field{zap.String("subject", subject), zap.Int64("environment", r.env), zap.Int64("version", r.version),
 		zap.String("reason", r.reason)}
 	if r.reason == RejectOlder {
 		// Expected now and then (a replay, two writers racing); the store kept the newer version.
 		f.log.Info("snapshot not newer than the one served; ignored", fields...)
-		return
+		return a
 	}
 	f.log.Error("cannot apply snapshot; keeping the previous state", append(fields, zap.Error(err))...)
+	return a
 }

@@ -1,6 +1,6 @@
-// Package app wires the writer together: migrations, the admin API, and the outbox publisher, run until the
-// context ends and then shut down in order (stop being ready, serve through the lame duck, drain HTTP, stop
-// publishing, stop notifying, drain NATS, close the pool).
+// Package app wires the writer together: migrations, the admin API, the outbox publisher and tracing, run
+// until the context ends and then shut down in order (stop being ready, serve through the lame duck, drain
+// HTTP, stop publishing, stop notifying, flush spans, drain NATS, close the pool).
 package app
 
 import (
@@ -19,6 +19,7 @@ import (
 	"github.com/halyard-flags/halyard/shared/adminserve"
 	"github.com/halyard-flags/halyard/shared/httpserve"
 	"github.com/halyard-flags/halyard/shared/natsconn"
+	"github.com/halyard-flags/halyard/shared/tracing"
 	"github.com/halyard-flags/halyard/ui"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
@@ -39,8 +40,9 @@ var (
 
 // Run runs the writer until ctx ends (or a part of it fails), then stops in order: readiness false at once
 // and the admin API still serving through the lame duck, then drained (httpserve.Server); the publisher,
-// finishing the publish in flight; the NOTIFY loop, handing what is left to other writers; NATS, drained
-// until closed; the pool. bound, if set, receives the HTTP listen address.
+// finishing the publish in flight; the NOTIFY loop, handing what is left to other writers; the spans still
+// buffered, flushed (when tracing is on); NATS, drained until closed; the pool. bound, if set, receives the
+// HTTP listen address.
 func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net.Addr)) error {
 	db, err := postgres.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -52,6 +54,11 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 		return err
 	}
 	defer drain(nc, cfg.HTTP.ShutdownTimeout, log)
+	flush, err := tracing.Setup(ctx, cfg.Tracing, "halyard-writer", log.Named("tracing"))
+	if err != nil {
+		return err
+	}
+	defer flushTraces(flush, cfg.HTTP.ShutdownTimeout, log) // before NATS drains: deferred after it
 	js, err := jetstream.New(nc.Conn)
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
@@ -123,6 +130,15 @@ func publish(ctx context.Context, db *postgres.DB, pub *publisher.Publisher, sch
 	ready.Store(true)
 	log.Info("writer ready")
 	return pub.Run(ctx)
+}
+
+// flushTraces exports the spans still buffered, at most timeout.
+func flushTraces(flush func(context.Context) error, timeout time.Duration, log *zap.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := flush(ctx); err != nil {
+		log.Warn("stopping: spans not all exported", zap.Error(err))
+	}
 }
 
 // drain drains NATS until the connection is closed, at most timeout.

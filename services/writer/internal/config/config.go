@@ -16,6 +16,7 @@ import (
 	"github.com/halyard-flags/halyard/shared/httpserve"
 	"github.com/halyard-flags/halyard/shared/logging"
 	"github.com/halyard-flags/halyard/shared/natsconn"
+	"github.com/halyard-flags/halyard/shared/tracing"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -41,6 +42,8 @@ type Config struct {
 	OutboxStuckAfter time.Duration
 	// EvaluatorURL is HALYARD_EVALUATOR_URL: where SDKs reach an evaluator, filled into the admin UI's snippets.
 	EvaluatorURL string
+	// Tracing is HALYARD_TRACING and the standard OTEL_* variables: off unless an OTLP endpoint is set.
+	Tracing tracing.Config
 }
 
 // AdminOff is the HALYARD_ADMIN_ADDR that disables the admin listener.
@@ -71,7 +74,9 @@ var Help = `Environment:
   HALYARD_LOG_LEVEL        debug, info, warn or error (default info)
   HALYARD_DEBUG            set to anything: debug-level logs when HALYARD_LOG_LEVEL is not set
   HALYARD_EVALUATOR_URL    evaluators' URL as SDKs reach it, filled into the admin UI's SDK snippets (default none)
-` + httpserve.Help(DefaultHTTP)
+` + httpserve.Help(DefaultHTTP) + `
+Tracing (OpenTelemetry, off unless an endpoint is set):
+` + tracing.Help
 
 // FromEnv reads the configuration; call Validate before use. It reports every value it cannot parse.
 func FromEnv() (Config, error) {
@@ -86,6 +91,7 @@ func FromEnv() (Config, error) {
 		LogLevel:      logging.LevelFromEnv(os.Getenv),
 		AdminAddr:     envOr("HALYARD_ADMIN_ADDR", ":9090"),
 		EvaluatorURL:  os.Getenv("HALYARD_EVALUATOR_URL"),
+		Tracing:       tracing.FromEnv(os.Getenv),
 	}
 	var errs []error
 	var err error
@@ -143,7 +149,7 @@ func (c Config) Validate() error {
 	if strings.ContainsAny(c.SubjectPrefix, " *>") || c.SubjectPrefix == "" {
 		errs = append(errs, errors.New("HALYARD_SUBJECT_PREFIX must be a plain subject"))
 	}
-	return errors.Join(append(errs, c.NATS.Validate(), c.HTTP.Validate())...)
+	return errors.Join(append(errs, c.NATS.Validate(), c.HTTP.Validate(), c.Tracing.Validate())...)
 }
 
 // connString matches the connection string pgx quotes at the start of its parse errors (password masked).
@@ -156,11 +162,12 @@ func withoutConnString(err error) string {
 }
 
 // Redacted returns the configuration with secrets masked, for the start-up log: the admin token, the
-// database password (of a URL or a key=value DSN) and NATS's credentials.
+// database password (of a URL or a key=value DSN), NATS's credentials and the tracing endpoints' user info.
 func (c Config) Redacted() Config {
 	c.AdminToken = "[redacted]"
 	c.DatabaseURL = logging.RedactPostgres(c.DatabaseURL)
 	c.NATS = c.NATS.Redacted()
+	c.Tracing = c.Tracing.Redacted()
 	return c
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/halyard-flags/halyard/shared/natsconn"
+	"github.com/halyard-flags/halyard/shared/tracing"
 )
 
 func TestFromEnvDefaultsAndValidate(t *testing.T) {
@@ -26,7 +27,7 @@ func TestFromEnvDefaultsAndValidate(t *testing.T) {
 	}
 	if c.Addr != ":8080" || c.Stream != "HALYARD_SNAPSHOTS" || c.StreamReplicas != 1 || c.PollInterval != time.Second ||
 		c.NATS.URL != natsconn.DefaultURL || c.HTTP != DefaultHTTP || c.AdminAddr != ":9090" ||
-		c.OutboxStuckAfter != 30*time.Second {
+		c.OutboxStuckAfter != 30*time.Second || c.Tracing.Enabled() {
 		t.Errorf("defaults = %+v", c)
 	}
 	if err := c.Validate(); err != nil {
@@ -162,12 +163,16 @@ func TestValidateDatabaseTLS(t *testing.T) {
 	}
 }
 
-// TestValidateIncludesNATSAndHTTP: NATS's and the HTTP server's settings are validated with the rest.
+// TestValidateIncludesNATSAndHTTP: NATS's, the HTTP server's and tracing's settings are validated with the
+// rest.
 func TestValidateIncludesNATSAndHTTP(t *testing.T) {
 	c := valid()
 	c.NATS.User = "halyard"
 	c.HTTP.WriteTimeout = 0
-	want := "NATS_USER needs NATS_PASSWORD\nHALYARD_HTTP_WRITE_TIMEOUT must be positive"
+	c.Tracing = tracing.Config{Endpoint: "http://collector:4318", Sampler: "sometimes"}
+	want := "NATS_USER needs NATS_PASSWORD\nHALYARD_HTTP_WRITE_TIMEOUT must be positive\n" +
+		`OTEL_TRACES_SAMPLER: "sometimes" is not one of always_on, always_off, traceidratio, parentbased_always_on, ` +
+		"parentbased_always_off, parentbased_traceidratio"
 	if diff := cmp.Diff(want, errString(c.Validate())); diff != "" {
 		t.Errorf("Validate mismatch (-want +got):\n%s", diff)
 	}

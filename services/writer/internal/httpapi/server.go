@@ -108,7 +108,7 @@ func (s *Server) Handler() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.observe(m), s.recoverPanics(m))
+	e.Use(s.observe(m), s.trace, s.recoverPanics(m))
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", s.readyz)
 	e.GET("/version", func(c echo.Context) error { return c.JSON(http.StatusOK, buildinfo.Get()) })

@@ -26,15 +26,15 @@ type change struct {
 	before, after any
 }
 
-// recordSQL bumps the environment's version and writes the audit rows and the outbox row of that version in
-// one statement: the version bump takes the environment's row lock, which is then held until commit, so it
+// recordSQL bumps the environment's version and writes the audit rows and the outbox row of that version
+// (with the trace context of the change's commit span, trace.go) in one statement: the version bump takes the environment's row lock, which is then held until commit, so it
 // runs last in the transaction and the lock spans one statement and the commit, not the whole change.
 const recordSQL = `WITH v AS (UPDATE environments SET version = version + 1 WHERE id = $1 RETURNING version),
 	a AS (INSERT INTO audit_log (environment_id, environment_version, actor, actor_token_id, action, resource, before, after)
 		SELECT $1, v.version, $2, $3, c.action, c.resource, c.before::jsonb, c.after::jsonb
 		FROM v, unnest($4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS c(action, resource, before, after, n)
 		ORDER BY c.n),
-	o AS (INSERT INTO outbox (environment_id, environment_version) SELECT $1, version FROM v)
+	o AS (INSERT INTO outbox (environment_id, environment_version, trace_context) SELECT $1, version, $8::jsonb FROM v)
 	SELECT version FROM v`
 
 // recordAtSQL is recordSQL for a version already set (a new environment's first one).
@@ -43,7 +43,7 @@ const recordAtSQL = `WITH v AS (SELECT $8::bigint AS version),
 		SELECT $1, v.version, $2, $3, c.action, c.resource, c.before::jsonb, c.after::jsonb
 		FROM v, unnest($4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS c(action, resource, before, after, n)
 		ORDER BY c.n),
-	o AS (INSERT INTO outbox (environment_id, environment_version) SELECT $1, version FROM v)
+	o AS (INSERT INTO outbox (environment_id, environment_version, trace_context) SELECT $1, version, $9::jsonb FROM v)
 	SELECT version FROM v`
 
 // recordAndCommit bumps the environment's version, writes the audit rows and the outbox row (recordSQL) and
@@ -60,7 +60,7 @@ func recordAndCommit(ctx context.Context, tx pgx.Tx, envID int64, actor admin.Ac
 		return 0, err
 	}
 	b := &pgx.Batch{}
-	b.Queue(recordSQL, args...)
+	b.Queue(recordSQL, append(args, traceContext(ctx))...)
 	b.Queue(`COMMIT`)
 	br := tx.SendBatch(ctx, b)
 	defer func() {
@@ -90,7 +90,7 @@ func recordChangeAt(ctx context.Context, tx pgx.Tx, envID, version int64, actor 
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, recordAtSQL, append(args, version)...)
+	_, err = tx.Exec(ctx, recordAtSQL, append(args, version, traceContext(ctx))...)
 	return err
 }
 

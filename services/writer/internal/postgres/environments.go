@@ -58,6 +58,7 @@ func (db *DB) CreateEnvironment(ctx context.Context, projectID int64, name strin
 	sdkKey, _ := admin.NewEnvironmentKey(admin.KindSDK)
 	serverKey, serverHash := admin.NewEnvironmentKey(admin.KindServer)
 	env := admin.Environment{ProjectID: projectID, Name: name, SDKKey: sdkKey, ServerKey: serverKey}
+	ctx, span := startCommit(ctx, "postgres.CreateEnvironment")
 	err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO environments (project_id, name, version) VALUES ($1, $2, 1)
 			RETURNING id, version, created_at`, projectID, name).Scan(&env.ID, &env.Version, &env.CreatedAt)
@@ -71,6 +72,7 @@ func (db *DB) CreateEnvironment(ctx context.Context, projectID int64, name strin
 		return recordChangeAt(ctx, tx, env.ID, env.Version, actor,
 			change{action: "environment.create", resource: "environment/" + name, after: env.WithoutKeys()})
 	})
+	endCommit(span, env.ID, env.Version, err)
 	switch {
 	case isForeignKeyViolation(err):
 		return env, admin.ProjectNotFound(projectID)

@@ -7,6 +7,7 @@ import (
 	"github.com/halyard-flags/halyard/services/writer/internal/admin"
 	"github.com/halyard-flags/halyard/shared/apperr"
 	"github.com/jackc/pgx/v5"
+	"go.opentelemetry.io/otel/attribute"
 )
 
 // The most frequent change, an edit of one flag that references no other flag and no cohort, is computed
@@ -56,11 +57,16 @@ func (db *DB) updateFlagOptimistic(ctx context.Context, envID int64, actor admin
 // and the version bump, committed with the other edits of the environment waiting at the same time
 // (groupcommit.go); pgx.ErrNoRows when the flag moved.
 func (db *DB) updateFlagIfVersion(ctx context.Context, envID int64, actor admin.Actor, cur admin.FlagRecord, next admin.FlagSpec, action string) (admin.FlagRecord, int64, error) {
+	ctx, span := startCommit(ctx, "postgres.UpdateFlag")
 	e, err := newFlagEdit(ctx, envID, actor, cur, next, action)
 	if err != nil {
+		endCommit(span, envID, 0, err)
 		return admin.FlagRecord{}, 0, err
 	}
-	return db.edits.commit(e)
+	rec, version, err := db.edits.commit(e)
+	span.SetAttributes(attribute.Int(attrGroupSize, e.group))
+	endCommit(span, envID, version, err)
+	return rec, version, err
 }
 
 // flagOrEnvNotFound turns a flag_not_found into environment_not_found when the environment is missing.

@@ -20,7 +20,7 @@ import (
 // through an editQueue: an edit that arrives while its environment's previous statement is in flight waits,
 // and the edits that waited meanwhile are then committed together in one statement (groupEditSQL): each
 // flag row updated if it is still at the version the edit was computed from, one version bump, one audit row
-// per applied edit, one outbox row, one commit. An idle environment's edit commits at once, alone: batching
+// per applied edit, one outbox row (carrying the trace context of every applied edit), one commit. An idle environment's edit commits at once, alone: batching
 // adds no delay, it only uses the time a commit already takes. An edit whose flag moved is reported as
 // such, and its caller computes it again, as before; two edits of one flag never share a statement.
 
@@ -32,9 +32,9 @@ const groupTimeout = 30 * time.Second
 
 const groupEditSQL = `WITH u AS (SELECT * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[],
 		$7::bool[], $8::bool[], $9::text[], $10::text[], $11::timestamptz[], $12::text[], $13::bigint[], $14::text[],
-		$15::text[], $16::text[], $17::text[], $18::text[], $19::text[]) WITH ORDINALITY AS u(id, version, name,
-		description, filters, active, eec, bucketing, updated_by, updated_at, tags, token_id, action, resource, before,
-		after, runtime, contexts, n)),
+		$15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[]) WITH ORDINALITY AS u(id, version,
+		name, description, filters, active, eec, bucketing, updated_by, updated_at, tags, token_id, action, resource,
+		before, after, runtime, contexts, trace, n)),
 	f AS (UPDATE flags SET name = u.name, description = u.description, filters = u.filters::jsonb, active = u.active,
 		ensure_experience_continuity = u.eec, bucketing_identifier = u.bucketing, version = flags.version + 1,
 		updated_by = u.updated_by, updated_at = u.updated_at,
@@ -47,7 +47,9 @@ const groupEditSQL = `WITH u AS (SELECT * FROM unnest($2::bigint[], $3::bigint[]
 	a AS (INSERT INTO audit_log (environment_id, environment_version, actor, actor_token_id, action, resource, before, after)
 		SELECT $1, v.version, u.updated_by, u.token_id, u.action, u.resource, u.before::jsonb, u.after::jsonb
 		FROM v, u WHERE u.n IN (SELECT n FROM f) ORDER BY u.n),
-	o AS (INSERT INTO outbox (environment_id, environment_version) SELECT $1, version FROM v)
+	o AS (INSERT INTO outbox (environment_id, environment_version, trace_context) SELECT $1, version,
+		(SELECT jsonb_agg(u.trace::jsonb ORDER BY u.n) FROM u WHERE u.trace IS NOT NULL AND u.n IN (SELECT n FROM f))
+		FROM v)
 	SELECT f.*, v.version FROM f, v`
 
 const qualifiedFlagColumns = `flags.id, flags.environment_id, flags.key, flags.name, flags.description, flags.filters,
@@ -66,11 +68,13 @@ type flagEdit struct {
 	at            time.Time // updated_at, to the microsecond PostgreSQL keeps
 	before, after string    // the audit row's texts
 	filters, tags string
-	contexts      string // the evaluation contexts as a JSON list
+	contexts      string  // the evaluation contexts as a JSON list
+	trace         *string // the trace context of the edit's commit span as a JSON carrier (nil: none)
 
 	done    chan struct{}
 	rec     admin.FlagRecord
 	version int64
+	group   int   // how many edits its statement committed together
 	err     error // pgx.ErrNoRows: the flag moved since cur was read
 }
 
@@ -109,6 +113,7 @@ func (q *editQueue) run(envID int64) {
 		}
 		q.db.commitGroup(envID, group)
 		for _, e := range group {
+			e.group = len(group)
 			close(e.done)
 		}
 	}
@@ -207,17 +212,17 @@ func groupArgs(envID int64, group []*flagEdit) []any {
 	actives, eecs := make([]bool, n), make([]bool, n)
 	actors, tags, actions, resources := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	befores, afters, ats := make([]string, n), make([]string, n), make([]time.Time, n)
-	runtimes, contexts := make([]string, n), make([]string, n)
+	runtimes, contexts, traces := make([]string, n), make([]string, n), make([]*string, n)
 	for i, e := range group {
 		ids[i], versions[i], tokens[i] = e.cur.ID, e.cur.Version, tokenIDOf(e.actor)
 		names[i], descriptions[i], filters[i], buckets[i] = e.next.Name, e.next.Description, e.filters, e.next.BucketingIdentifier
 		actives[i], eecs[i] = e.next.Active, e.next.EnsureExperienceContinuity
 		actors[i], tags[i], actions[i], resources[i] = e.actor.Name, e.tags, e.action, "flag/"+e.cur.Key
 		befores[i], afters[i], ats[i] = e.before, e.after, e.at
-		runtimes[i], contexts[i] = e.next.EvaluationRuntime, e.contexts
+		runtimes[i], contexts[i], traces[i] = e.next.EvaluationRuntime, e.contexts, e.trace
 	}
 	return []any{envID, ids, versions, names, descriptions, filters, actives, eecs, buckets, actors, ats, tags,
-		tokens, actions, resources, befores, afters, runtimes, contexts}
+		tokens, actions, resources, befores, afters, runtimes, contexts, traces}
 }
 
 // newFlagEdit prepares the edit of cur into next: the texts of its filters, tags and audit row. The audit
@@ -225,7 +230,7 @@ func groupArgs(envID int64, group []*flagEdit) []any {
 // here (updated_at to the microsecond PostgreSQL keeps, version).
 func newFlagEdit(ctx context.Context, envID int64, actor admin.Actor, cur admin.FlagRecord, next admin.FlagSpec, action string) (*flagEdit, error) {
 	e := &flagEdit{ctx: ctx, envID: envID, actor: actor, cur: cur, next: next, action: action,
-		at: time.Now().Truncate(time.Microsecond)}
+		at: time.Now().Truncate(time.Microsecond), trace: traceCarrier(ctx)}
 	after := admin.FlagRecord{FlagSpec: admin.FlagSpec{Tags: admin.TagList(next.Tags)}, EnvironmentID: cur.EnvironmentID,
 		CreatedBy: cur.CreatedBy, UpdatedBy: actor.Name, CreatedAt: cur.CreatedAt, UpdatedAt: e.at}
 	after.ID, after.Key, after.Version = cur.ID, cur.Key, cur.Version+1

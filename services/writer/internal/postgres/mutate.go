@@ -41,15 +41,18 @@ func (db *DB) inEnvironment(ctx context.Context, envID int64, actor admin.Actor,
 	})
 }
 
-// change runs fn in a transaction as one change of the environment, records it (version, audit, outbox)
-// and commits in one round trip, and once it committed tells the publishers. It returns the version
-// produced. Like Transact, it retries the whole change after a deadlock or a serialization failure.
+// change runs fn in a transaction as one change of the environment, in a commit span (trace.go), records
+// it (version, audit, outbox) and commits in one round trip, and once it committed tells the publishers. It
+// returns the version produced. Like Transact, it retries the whole change after a deadlock or a
+// serialization failure.
 func (db *DB) change(ctx context.Context, envID int64, actor admin.Actor, op string, fn func(et *envTx) error) (int64, error) {
+	ctx, span := startCommit(ctx, op)
 	var version int64
 	err := retry(ctx, func() (err error) {
 		version, err = db.changeOnce(ctx, envID, actor, fn)
 		return err
 	})
+	endCommit(span, envID, version, err)
 	if err != nil {
 		return 0, asAppErr(err, op)
 	}

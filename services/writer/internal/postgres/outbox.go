@@ -58,8 +58,9 @@ type position struct {
 	version int64
 }
 
-// Publish publishes one environment, holding its publish lock: it reads the environment's snapshot and the
-// last publication recorded for it on stream (sequence and version, zero when none), calls publish with them,
+// Publish publishes one environment, holding its publish lock: it reads the environment's snapshot, the
+// trace contexts of the changes it publishes (oldest first; none when tracing was off) and the last
+// publication recorded for it on stream (sequence and version, zero when none), calls publish with them,
 // and records what publish returns (the subject's last message afterwards) as the environment's last
 // publication, marking every pending outbox row at or below its version. It returns the rows marked.
 //
@@ -68,7 +69,7 @@ type position struct {
 // older version than an earlier one published. When another writer holds it, Publish does nothing and
 // reports locked false. When publish fails, nothing is recorded and the rows stay pending.
 func (o *Outbox) Publish(ctx context.Context, stream string, envID int64,
-	publish func(snap *wire.Snapshot, lastSeq uint64, lastVersion int64) (seq uint64, version int64, err error),
+	publish func(snap *wire.Snapshot, traces []map[string]string, lastSeq uint64, lastVersion int64) (seq uint64, version int64, err error),
 ) (marked int64, locked bool, err error) {
 	conn, err := o.pool.Acquire(ctx)
 	if err != nil {
@@ -79,11 +80,11 @@ func (o *Outbox) Publish(ctx context.Context, stream string, envID int64,
 		return 0, false, err
 	}
 	defer unlockPublish(ctx, conn, envID)
-	snap, last, err := readSnapshot(ctx, conn.Conn(), envID, stream)
+	snap, last, traces, err := readSnapshot(ctx, conn.Conn(), envID, stream)
 	if err != nil {
 		return 0, true, err
 	}
-	seq, version, err := publish(snap, last.seq, last.version)
+	seq, version, err := publish(snap, traces, last.seq, last.version)
 	if err != nil {
 		return 0, true, err
 	}

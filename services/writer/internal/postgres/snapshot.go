@@ -11,10 +11,10 @@ import (
 )
 
 // readSnapshot reads the environment's complete state at one consistent version (a REPEATABLE READ
-// transaction), with the commit time of the oldest change it publishes (CommittedAt), and the last
-// publication recorded for it on stream (Outbox.mark), in one round trip: the transaction's statements are
-// sent as one pipeline.
-func readSnapshot(ctx context.Context, conn *pgx.Conn, envID int64, stream string) (snap *wire.Snapshot, last position, err error) {
+// transaction), with the commit time of the oldest change it publishes (CommittedAt), the trace contexts of
+// the changes it publishes (oldest first, at most 128; trace.go), and the last publication recorded for it
+// on stream (Outbox.mark), in one round trip: the transaction's statements are sent as one pipeline.
+func readSnapshot(ctx context.Context, conn *pgx.Conn, envID int64, stream string) (snap *wire.Snapshot, last position, traces []map[string]string, err error) {
 	s := &wire.Snapshot{Format: wire.FormatVersion, EnvironmentID: envID}
 	var members []cohortMember
 	b := &pgx.Batch{}
@@ -30,6 +30,7 @@ func readSnapshot(ctx context.Context, conn *pgx.Conn, envID int64, stream strin
 		return nil
 	})
 	b.Queue(committedAtSQL, envID).QueryRow(func(r pgx.Row) error { return r.Scan(&s.CommittedAt) })
+	b.Queue(traceContextsSQL, envID).QueryRow(func(r pgx.Row) error { return r.Scan(&traces) })
 	b.Queue(keysSQL, envID).Query(func(rows pgx.Rows) (err error) {
 		s.Keys, err = pgx.CollectRows(rows, scanKey)
 		return err
@@ -64,10 +65,10 @@ func readSnapshot(ctx context.Context, conn *pgx.Conn, envID int64, stream strin
 		}
 	}
 	if err != nil {
-		return nil, last, fmt.Errorf("postgres.readSnapshot(%d): %w", envID, err)
+		return nil, last, nil, fmt.Errorf("postgres.readSnapshot(%d): %w", envID, err)
 	}
 	attachMembers(s.Cohorts, members)
-	return s, last, nil
+	return s, last, traces, nil
 }
 
 type cohortMember struct {

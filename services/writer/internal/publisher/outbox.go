@@ -15,12 +15,13 @@ type Outbox interface {
 	// Pending lists the environments with outbox rows not yet published.
 	Pending(ctx context.Context) ([]int64, error)
 	// Publish holds the environment's publish lock while it reads the environment's snapshot (CommittedAt set
-	// to the creation time of its oldest pending outbox row) and the last publication recorded for it on
+	// to the creation time of its oldest pending outbox row), the trace contexts of the changes it publishes
+	// (W3C carriers, oldest first; empty when none was traced) and the last publication recorded for it on
 	// stream (zero when none), calls publish with them, and records what publish returns as the last
 	// publication, marking the outbox rows at or below its version. It reports locked false, having done
 	// nothing, when another writer holds the lock.
 	Publish(ctx context.Context, stream string, envID int64,
-		publish func(snap *wire.Snapshot, lastSeq uint64, lastVersion int64) (seq uint64, version int64, err error),
+		publish func(snap *wire.Snapshot, traces []map[string]string, lastSeq uint64, lastVersion int64) (seq uint64, version int64, err error),
 	) (marked int64, locked bool, err error)
 	// Reconcile holds the writers' reconcile lock while it calls check with every environment's current
 	// version (id → version), and has each environment check returns published again: an outbox row at its

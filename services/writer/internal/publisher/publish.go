@@ -6,8 +6,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/halyard-flags/halyard/shared/tracing"
 	"github.com/halyard-flags/halyard/shared/wire"
 	"github.com/nats-io/nats.go"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 )
 
@@ -25,14 +27,20 @@ func (p *Publisher) publishEnv(ctx context.Context, envID int64) (locked bool, e
 		version, committedAt int64
 		bytes                int
 		pubErr               error // the NATS side's failure, to tell it from the database's
+		span                 trace.Span
 	)
 	marked, locked, err := p.outbox.Publish(ctx, p.stream.Name, envID,
-		func(snap *wire.Snapshot, lastSeq uint64, lastVersion int64) (uint64, int64, error) {
+		func(snap *wire.Snapshot, traces []map[string]string, lastSeq uint64, lastVersion int64) (uint64, int64, error) {
 			version, committedAt = snap.Version, snap.CommittedAt
+			var sctx context.Context
+			sctx, span = startPublish(ctx, start, p.stream.Subject(envID), snap, traces)
 			var last position
-			last, bytes, pubErr = p.publish(ctx, snap, position{seq: lastSeq, version: lastVersion})
+			last, bytes, pubErr = p.publish(sctx, snap, position{seq: lastSeq, version: lastVersion})
 			return last.seq, last.version, pubErr
 		})
+	if span != nil {
+		endPublish(span, bytes, marked, err)
+	}
 	if err != nil || locked {
 		p.observer.Attempted()
 	}
@@ -105,6 +113,7 @@ func (p *Publisher) publishAfter(ctx context.Context, subject string, last posit
 	msg.Data = data
 	msg.Header.Set(HeaderVersion, strconv.FormatInt(snap.Version, 10))
 	msg.Header.Set(HeaderEnvironment, strconv.FormatInt(snap.EnvironmentID, 10))
+	tracing.InjectNATS(ctx, msg.Header) // traceparent, tracestate: the evaluators' apply spans continue the trace
 	ack, err := p.send(ctx, msg, snap, last.seq)
 	if err != nil {
 		return last, 0, fmt.Errorf("publish %s v%d: %w", subject, snap.Version, err)

@@ -24,10 +24,10 @@ type spyOutbox struct {
 }
 
 func (s *spyOutbox) Publish(ctx context.Context, stream string, envID int64,
-	publish func(snap *wire.Snapshot, lastSeq uint64, lastVersion int64) (uint64, int64, error),
+	publish func(snap *wire.Snapshot, traces []map[string]string, lastSeq uint64, lastVersion int64) (uint64, int64, error),
 ) (int64, bool, error) {
-	marked, locked, err := s.Outbox.Publish(ctx, stream, envID, func(snap *wire.Snapshot, lastSeq uint64, lastVersion int64) (uint64, int64, error) {
-		seq, version, err := publish(snap, lastSeq, lastVersion)
+	marked, locked, err := s.Outbox.Publish(ctx, stream, envID, func(snap *wire.Snapshot, traces []map[string]string, lastSeq uint64, lastVersion int64) (uint64, int64, error) {
+		seq, version, err := publish(snap, traces, lastSeq, lastVersion)
 		if err == nil && version > lastVersion && s.armed.CompareAndSwap(true, false) {
 			if s.onCrash != nil {
 				s.onCrash()

@@ -58,7 +58,7 @@ func TestLockedEnvironment(t *testing.T) {
 	holding, release, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
 	other := postgres.NewOutbox(openDB(t, url))
 	go func() {
-		_, _, err := other.Publish(context.Background(), testStream.Name, env, func(_ *wire.Snapshot, seq uint64, version int64) (uint64, int64, error) {
+		_, _, err := other.Publish(context.Background(), testStream.Name, env, func(_ *wire.Snapshot, _ []map[string]string, seq uint64, version int64) (uint64, int64, error) {
 			close(holding)
 			<-release
 			return seq, version, nil
