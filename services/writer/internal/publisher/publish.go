@@ -105,6 +105,7 @@ func (p *Publisher) publishAfter(ctx context.Context, subject string, last posit
 	msg.Data = data
 	msg.Header.Set(HeaderVersion, strconv.FormatInt(snap.Version, 10))
 	msg.Header.Set(HeaderEnvironment, strconv.FormatInt(snap.EnvironmentID, 10))
+	p.sign(msg)
 	ack, err := p.send(ctx, msg, snap, last.seq)
 	if err != nil {
 		return last, 0, fmt.Errorf("publish %s v%d: %w", subject, snap.Version, err)
