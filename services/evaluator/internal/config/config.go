@@ -38,6 +38,10 @@ type Config struct {
 	// evaluator listens on loopback and follows a NATS server on loopback (testdelay.go).
 	TestApplyDelay time.Duration // HALYARD_TEST_APPLY_DELAY
 	Streams        Streams       // HALYARD_STREAMS, HALYARD_STREAM_*: see streams.go
+
+	// SnapshotPublicKeys is HALYARD_SNAPSHOT_PUBLIC_KEYS: the public keys one of which must have signed
+	// every snapshot ("": unsigned snapshots are applied; see signing.go).
+	SnapshotPublicKeys string
 }
 
 // DefaultHTTP is the evaluator's HTTP configuration: bodies are at most 1 MiB, but browser SDKs on slow
@@ -56,6 +60,9 @@ var Help = `Environment:
   HALYARD_RATE_LIMIT       requests per second per SDK/server key on this replica; 0 = no limit (default 0)
   HALYARD_RATE_BURST       burst per key (default: one second of HALYARD_RATE_LIMIT)
   HALYARD_MIN_VERSION_WAIT how long a request naming a version (Halyard-Min-Version) waits for it (default 2s, at most 30s)
+  HALYARD_SNAPSHOT_PUBLIC_KEYS
+                           Ed25519 public keys (PEM, or base64 separated by commas) of the writers' signing keys:
+                           snapshots none of them signed are refused (default none: signatures are not checked)
   HALYARD_TEST_APPLY_DELAY tests only: delay every snapshot apply; refused unless EVALUATOR_ADDR and NATS_URL are loopback
   HALYARD_LOG_LEVEL        debug, info, warn or error (default info)
   HALYARD_DEBUG            set to anything: debug-level logs when HALYARD_LOG_LEVEL is not set
@@ -72,6 +79,7 @@ func FromEnv() (Config, error) {
 		LogFormat:     envOr("HALYARD_LOG_FORMAT", "json"),
 		LogLevel:      logging.LevelFromEnv(os.Getenv),
 	}
+	c.SnapshotPublicKeys = os.Getenv("HALYARD_SNAPSHOT_PUBLIC_KEYS")
 	var errs []error
 	var err error
 	if c.RateLimit, err = strconv.ParseFloat(envOr("HALYARD_RATE_LIMIT", "0"), 64); err != nil {
@@ -118,6 +126,9 @@ func (c Config) Validate() error {
 	}
 	if c.MinVersionWait < 0 || c.MinVersionWait > MaxMinVersionWait {
 		errs = append(errs, errors.New("HALYARD_MIN_VERSION_WAIT must be between 0s and 30s"))
+	}
+	if _, err := c.Verifier(); err != nil {
+		errs = append(errs, fmt.Errorf("HALYARD_SNAPSHOT_PUBLIC_KEYS: %w", err))
 	}
 	errs = append(errs, c.Streams.validate()...)
 	return errors.Join(append(errs, c.NATS.Validate(), c.HTTP.Validate(), c.validateTestApplyDelay())...)
