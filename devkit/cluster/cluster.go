@@ -34,6 +34,12 @@ type Options struct {
 	// LameDuck is the processes' HALYARD_LAME_DUCK: how long a stopped process stays up, not ready. The
 	// default, 0, stops them at once (tests, make dev); a test behind a load balancer sets it.
 	LameDuck time.Duration
+
+	// NATSAccounts, when set (and NATSUser is not), has the in-process NATS admit only these users, each
+	// process connecting as its own (ComposeAccounts: the compose cluster's writer and evaluator users).
+	NATSAccounts *Accounts
+	WriterEnv    []string // more environment variables for writers (NAME=value)
+	EvaluatorEnv []string // more environment variables for evaluators
 }
 
 // Cluster is a running local Halyard.
@@ -134,7 +140,14 @@ func (c *Cluster) startNATS() error {
 		c.NATSURL = c.Opts.NATSURL
 		return nil
 	}
-	n, err := StartNATSWithUser(c.Opts.NATSPort, filepath.Join(c.Opts.WorkDir, "nats"), c.Opts.NATSUser, c.Opts.NATSPassword)
+	dir := filepath.Join(c.Opts.WorkDir, "nats")
+	start := func() (*NATS, error) {
+		return StartNATSWithUser(c.Opts.NATSPort, dir, c.Opts.NATSUser, c.Opts.NATSPassword)
+	}
+	if c.Opts.NATSAccounts != nil && c.Opts.NATSUser == "" {
+		start = func() (*NATS, error) { return StartNATSWithAccounts(c.Opts.NATSPort, dir, c.Opts.NATSAccounts) }
+	}
+	n, err := start()
 	if err != nil {
 		return err
 	}
@@ -180,10 +193,11 @@ func (c *Cluster) startDatabase(ctx context.Context) error {
 func (c *Cluster) NewWriter(addr string) *Process {
 	admin, _ := FreeAddr()
 	p := &Process{Name: "writer", Bin: c.WriterBin, Addr: addr, AdminAddr: admin, Log: prefixed(c.Opts.Logs, "writer"), Env: []string{
-		"DATABASE_URL=" + c.DatabaseURL, "NATS_URL=" + c.NATSURL, "WRITER_ADDR=" + addr, "HALYARD_ADMIN_ADDR=" + admin,
+		"DATABASE_URL=" + c.DatabaseURL, "NATS_URL=" + c.natsURL((*NATS).WriterURL), "WRITER_ADDR=" + addr, "HALYARD_ADMIN_ADDR=" + admin,
 		"HALYARD_ADMIN_TOKEN=" + c.Opts.AdminToken, "HALYARD_LOG_FORMAT=" + c.Opts.LogFormat,
 		"HALYARD_LAME_DUCK=" + c.Opts.LameDuck.String(),
 	}}
+	p.Env = append(p.Env, c.Opts.WriterEnv...)
 	if len(c.Opts.EvaluatorAddrs) > 0 { // the admin UI's SDK snippets point at the first evaluator
 		p.Env = append(p.Env, "HALYARD_EVALUATOR_URL=http://"+c.Opts.EvaluatorAddrs[0])
 	}
@@ -196,10 +210,18 @@ func (c *Cluster) NewEvaluator(addr string) *Process {
 	c.evaluatorSeen++
 	name := fmt.Sprintf("evaluator-%d", c.evaluatorSeen)
 	admin, _ := FreeAddr()
-	return &Process{Name: name, Bin: c.EvaluatorBin, Addr: addr, AdminAddr: admin, Log: prefixed(c.Opts.Logs, name), Env: []string{
-		"NATS_URL=" + c.NATSURL, "EVALUATOR_ADDR=" + addr, "HALYARD_ADMIN_ADDR=" + admin, "HALYARD_LOG_FORMAT=" + c.Opts.LogFormat,
+	return &Process{Name: name, Bin: c.EvaluatorBin, Addr: addr, AdminAddr: admin, Log: prefixed(c.Opts.Logs, name), Env: append([]string{
+		"NATS_URL=" + c.natsURL((*NATS).EvaluatorURL), "EVALUATOR_ADDR=" + addr, "HALYARD_ADMIN_ADDR=" + admin, "HALYARD_LOG_FORMAT=" + c.Opts.LogFormat,
 		"HALYARD_LAME_DUCK=" + c.Opts.LameDuck.String(),
-	}}
+	}, c.Opts.EvaluatorEnv...)}
+}
+
+// natsURL is the URL a process connects to NATS with: its user's (url) on an in-process NATS, else NATSURL.
+func (c *Cluster) natsURL(url func(*NATS) string) string {
+	if c.NATS != nil {
+		return url(c.NATS)
+	}
+	return c.NATSURL
 }
 
 // Stop stops every process, then NATS, then drops the fresh database it made and stops the throwaway

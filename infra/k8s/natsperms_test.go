@@ -64,6 +64,18 @@ func TestNATSPermissions(t *testing.T) {
 			_, err := js.Publish(ctx, snap.prefix+".1", []byte("forged"))
 			return err
 		}},
+		{"evaluator publishes the catalog", e, func(ctx context.Context, js jetstream.JetStream) error {
+			_, err := js.Publish(ctx, snap.prefix+".catalog", []byte("forged"))
+			return err
+		}},
+		{"evaluator reads a snapshot directly", e, func(ctx context.Context, js jetstream.JetStream) error {
+			st, err := js.Stream(ctx, snap.name)
+			if err != nil {
+				return err
+			}
+			_, err = st.GetLastMsgForSubject(ctx, snap.prefix+".1")
+			return err
+		}},
 		{"evaluator creates the stream", e, func(ctx context.Context, js jetstream.JetStream) error {
 			_, err := js.CreateOrUpdateStream(ctx, snap.config())
 			return err
@@ -95,8 +107,8 @@ func TestNATSPermissions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.State.Msgs != 1 || info.State.LastSeq != 2 {
-		t.Errorf("stream holds %d messages up to %d; want the writer's second snapshot only", info.State.Msgs, info.State.LastSeq)
+	if info.State.Msgs != 2 || info.State.LastSeq != 4 {
+		t.Errorf("stream holds %d messages up to %d; want the writer's second snapshot and catalog only", info.State.Msgs, info.State.LastSeq)
 	}
 	if _, err := nats.Connect(srv.ClientURL(), nats.UserInfo(evaluatorUser, "wrong")); err == nil {
 		t.Error("a wrong password connects")
@@ -166,11 +178,45 @@ func (s snapshots) writerPublishes(ctx context.Context, js jetstream.JetStream, 
 	if err != nil {
 		return nil, fmt.Errorf("publish: %w", err)
 	}
+	if _, err := js.Publish(ctx, s.prefix+".catalog", []byte("catalog")); err != nil {
+		return nil, fmt.Errorf("publish the catalog: %w", err)
+	}
+	if err := s.writerReconciles(ctx, st); err != nil {
+		return nil, fmt.Errorf("reconcile: %w", err)
+	}
 	return st, nil
 }
 
+// writerReconciles does what the writer's reconciler does (publisher.lastVersions): stream info, then a
+// headers-only ordered consumer over every subject's last message, read to the end.
+func (s snapshots) writerReconciles(ctx context.Context, st jetstream.Stream) error {
+	info, err := st.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("stream info: %w", err)
+	}
+	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{s.prefix + ".*"},
+		DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy, HeadersOnly: true})
+	if err != nil {
+		return fmt.Errorf("consumer: %w", err)
+	}
+	it, err := cons.Messages()
+	if err != nil {
+		return fmt.Errorf("messages: %w", err)
+	}
+	defer it.Stop()
+	for {
+		msg, err := it.Next()
+		if err != nil {
+			return err
+		}
+		if meta, err := msg.Metadata(); err != nil || meta.Sequence.Stream >= info.State.LastSeq {
+			return err
+		}
+	}
+}
+
 // evaluatorFollows does what an evaluator does: find the stream, then follow it with an ordered consumer
-// from the last message per subject until it has the wanted version; and reads one snapshot directly.
+// from the last message per subject until it has the wanted version.
 func (s snapshots) evaluatorFollows(ctx context.Context, js jetstream.JetStream, version int) error {
 	st, err := js.Stream(ctx, s.name)
 	if err != nil {
@@ -196,8 +242,7 @@ func (s snapshots) evaluatorFollows(ctx context.Context, js jetstream.JetStream,
 		select {
 		case v := <-got:
 			if v == want {
-				_, err := st.GetLastMsgForSubject(ctx, s.prefix+".1")
-				return err
+				return nil
 			}
 		case <-ctx.Done():
 			return fmt.Errorf("no snapshot version %s delivered: %w", want, ctx.Err())

@@ -64,6 +64,14 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 		log.Warn("HALYARD_TEST_APPLY_DELAY is set: every snapshot is applied late, on purpose (tests only)", zap.Duration("delay", cfg.TestApplyDelay))
 		opts = append(opts, natssub.ApplyDelay(cfg.TestApplyDelay))
 	}
+	verifier, err := cfg.Verifier()
+	if err != nil {
+		return err
+	}
+	if verifier != nil {
+		log.Info("refusing snapshots not signed by an accepted key", zap.Strings("key_ids", verifier.KeyIDs()))
+		opts = append(opts, natssub.VerifySignatures(verifier))
+	}
 	follower := natssub.New(js, cfg.Stream, cfg.SubjectPrefix, st, log.Named("natssub"), opts...)
 	startFromDisk(disk, nc.IsConnected(), st, follower, log.Named("snapdir"))
 	api := &httpapi.Server{Store: st, Ready: &follower.CaughtUp, Log: log.Named("http"), MinVersionWait: cfg.MinVersionWait,

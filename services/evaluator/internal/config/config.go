@@ -45,6 +45,9 @@ type Config struct {
 	// SnapshotDir, when set, is where the evaluator keeps every snapshot it applies, to start from them when
 	// NATS cannot be reached at start ("" = off).
 	SnapshotDir string // HALYARD_SNAPSHOT_DIR
+	// SnapshotPublicKeys is HALYARD_SNAPSHOT_PUBLIC_KEYS: the public keys one of which must have signed
+	// every snapshot ("": unsigned snapshots are applied; see signing.go).
+	SnapshotPublicKeys string
 }
 
 // DefaultHTTP is the evaluator's HTTP configuration: bodies are at most 1 MiB, but browser SDKs on slow
@@ -64,6 +67,9 @@ var Help = `Environment:
   HALYARD_RATE_BURST       burst per key (default: one second of HALYARD_RATE_LIMIT)
   HALYARD_MIN_VERSION_WAIT how long a request naming a version (Halyard-Min-Version) waits for it (default 2s, at most 30s)
   HALYARD_SNAPSHOT_DIR     keep every snapshot applied in this directory, and start from it when NATS is unreachable (default: off)
+  HALYARD_SNAPSHOT_PUBLIC_KEYS
+                           Ed25519 public keys (PEM, or base64 separated by commas) of the writers' signing keys:
+                           snapshots none of them signed are refused (default none: signatures are not checked)
   HALYARD_TEST_APPLY_DELAY tests only: delay every snapshot apply; refused unless EVALUATOR_ADDR and NATS_URL are loopback
   HALYARD_LOG_LEVEL        debug, info, warn or error (default info)
   HALYARD_DEBUG            set to anything: debug-level logs when HALYARD_LOG_LEVEL is not set
@@ -84,6 +90,7 @@ func FromEnv() (Config, error) {
 		Tracing:       tracing.FromEnv(os.Getenv),
 		SnapshotDir:   os.Getenv("HALYARD_SNAPSHOT_DIR"),
 	}
+	c.SnapshotPublicKeys = os.Getenv("HALYARD_SNAPSHOT_PUBLIC_KEYS")
 	var errs []error
 	var err error
 	if c.RateLimit, err = strconv.ParseFloat(envOr("HALYARD_RATE_LIMIT", "0"), 64); err != nil {
@@ -130,6 +137,9 @@ func (c Config) Validate() error {
 	}
 	if c.MinVersionWait < 0 || c.MinVersionWait > MaxMinVersionWait {
 		errs = append(errs, errors.New("HALYARD_MIN_VERSION_WAIT must be between 0s and 30s"))
+	}
+	if _, err := c.Verifier(); err != nil {
+		errs = append(errs, fmt.Errorf("HALYARD_SNAPSHOT_PUBLIC_KEYS: %w", err))
 	}
 	errs = append(errs, c.Streams.validate()...)
 	return errors.Join(append(errs, c.NATS.Validate(), c.HTTP.Validate(), c.validateTestApplyDelay(), c.Tracing.Validate())...)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/halyard-flags/halyard/services/evaluator/internal/store"
+	"github.com/halyard-flags/halyard/shared/snapsig"
 	"github.com/halyard-flags/halyard/shared/wire"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
@@ -31,6 +32,7 @@ type Follower struct {
 	observer      Observer
 	rejections    rejectionLog
 	onCatalog     func(*wire.Catalog)
+	verifier      *snapsig.Verifier // nil: signatures are not checked
 
 	// CaughtUp is set once every snapshot present at start has been applied and every environment of the
 	// writers' catalog (if any) is held at or above its catalogued version; it is never cleared.
@@ -129,9 +131,11 @@ func (f *Follower) handle(msg jetstream.Msg, startSeq uint64) {
 	if f.applyDelay > 0 {
 		time.Sleep(f.applyDelay) // the injected lag itself, not a wait for a condition
 	}
-	if f.isCatalog(msg.Subject()) {
+	switch {
+	case !f.verified(msg): // rejected
+	case f.isCatalog(msg.Subject()):
 		f.takeCatalog(msg.Data())
-	} else {
+	default:
 		f.traceApply(msg, func() applied { return f.apply(msg.Subject(), msg.Headers().Get("Halyard-Version"), msg.Data()) })
 	}
 	if !f.streamCaughtUp.Load() && (meta.Sequence.Stream >= startSeq || meta.NumPending == 0) {

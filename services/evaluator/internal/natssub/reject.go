@@ -14,10 +14,11 @@ const (
 	RejectFormatVersion    = "format_version"    // a snapshot format this build does not read
 	RejectOlder            = "older"             // not newer than the version the store holds
 	RejectWrongEnvironment = "wrong_environment" // another environment's snapshot, on this subject
+	RejectSignature        = "signature"         // not signed by an accepted key (VerifySignatures)
 )
 
 // Reasons lists every rejection reason, for metrics to create their series up front.
-var Reasons = []string{RejectDecode, RejectFormatVersion, RejectOlder, RejectWrongEnvironment}
+var Reasons = []string{RejectDecode, RejectFormatVersion, RejectOlder, RejectWrongEnvironment, RejectSignature}
 
 // decodeFailure says why data, which wire.Decode refused, is unusable: a readable snapshot header of
 // another format, or not a snapshot at all.

@@ -63,6 +63,13 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
+	signer, err := cfg.Signer()
+	if err != nil {
+		return err
+	}
+	if signer != nil {
+		log.Info("signing snapshots", zap.String("key_id", signer.KeyID()))
+	}
 	var ready, schemaReady atomic.Bool
 	outbox := postgres.NewOutbox(db)
 	mon := monitor.New(monitor.Config{Outbox: outbox, Pool: db.Pool, NATS: nc.Conn, NATSURL: cfg.NATS.URL,
@@ -70,7 +77,7 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	pub := publisher.New(outbox, js,
 		publisher.Stream{Name: cfg.Stream, SubjectPrefix: cfg.SubjectPrefix, Replicas: cfg.StreamReplicas},
 		log.Named("publisher"), publisher.PollInterval(cfg.PollInterval),
-		publisher.ReconcileInterval(cfg.ReconcileInterval), publisher.Observe(mon.Publishing()))
+		publisher.ReconcileInterval(cfg.ReconcileInterval), publisher.Observe(mon.Publishing()), publisher.Sign(signer))
 
 	events := httpapi.NewVersionFeed(db, log.Named("events"))
 	api := &httpapi.Server{Environments: db, Flags: db, Cohorts: db, Bulk: db, Audit: db, Tokens: db, Definitions: db,

@@ -17,6 +17,7 @@ import (
 	"github.com/halyard-flags/halyard/shared/logging"
 	"github.com/halyard-flags/halyard/shared/natsconn"
 	"github.com/halyard-flags/halyard/shared/tracing"
+	"github.com/halyard-flags/halyard/shared/snapsig"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -44,6 +45,9 @@ type Config struct {
 	EvaluatorURL string
 	// Tracing is HALYARD_TRACING and the standard OTEL_* variables: off unless an OTLP endpoint is set.
 	Tracing tracing.Config
+	// SigningKeyFile is HALYARD_SIGNING_KEY_FILE: the Ed25519 private key (PKCS #8 PEM) every snapshot is
+	// signed with ("": snapshots go unsigned; ADR 0017).
+	SigningKeyFile string
 }
 
 // AdminOff is the HALYARD_ADMIN_ADDR that disables the admin listener.
@@ -66,6 +70,8 @@ var Help = `Environment:
   HALYARD_STREAM_REPLICAS  stream replicas, 1 or 3 for a NATS cluster (default 1)
   HALYARD_OUTBOX_POLL      outbox polling fallback interval (default 1s)
   HALYARD_RECONCILE_INTERVAL  how often the stream is checked against PostgreSQL and repaired (default 1m)
+  HALYARD_SIGNING_KEY_FILE an Ed25519 private key (PEM, openssl genpkey -algorithm ed25519) to sign every
+                           snapshot with, for evaluators given its public key (default none: unsigned)
   HALYARD_ADMIN_ADDR       admin listener for /metrics and /status (default :9090; off disables it)
   HALYARD_OUTBOX_STUCK_AFTER
                            /status says degraded once a change has waited this long to be published
@@ -93,6 +99,7 @@ func FromEnv() (Config, error) {
 		EvaluatorURL:  os.Getenv("HALYARD_EVALUATOR_URL"),
 		Tracing:       tracing.FromEnv(os.Getenv),
 	}
+	c.SigningKeyFile = os.Getenv("HALYARD_SIGNING_KEY_FILE")
 	var errs []error
 	var err error
 	if c.StreamReplicas, err = strconv.Atoi(envOr("HALYARD_STREAM_REPLICAS", "1")); err != nil {
@@ -146,10 +153,21 @@ func (c Config) Validate() error {
 	if u, err := url.Parse(c.EvaluatorURL); c.EvaluatorURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
 		errs = append(errs, errors.New("HALYARD_EVALUATOR_URL must be an http or https URL"))
 	}
+	if _, err := c.Signer(); err != nil {
+		errs = append(errs, fmt.Errorf("HALYARD_SIGNING_KEY_FILE: %w", err))
+	}
 	if strings.ContainsAny(c.SubjectPrefix, " *>") || c.SubjectPrefix == "" {
 		errs = append(errs, errors.New("HALYARD_SUBJECT_PREFIX must be a plain subject"))
 	}
 	return errors.Join(append(errs, c.NATS.Validate(), c.HTTP.Validate(), c.Tracing.Validate())...)
+}
+
+// Signer loads the snapshot signing key (nil when HALYARD_SIGNING_KEY_FILE is not set).
+func (c Config) Signer() (*snapsig.Signer, error) {
+	if c.SigningKeyFile == "" {
+		return nil, nil
+	}
+	return snapsig.LoadSigner(c.SigningKeyFile)
 }
 
 // connString matches the connection string pgx quotes at the start of its parse errors (password masked).

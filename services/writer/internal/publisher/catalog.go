@@ -26,6 +26,7 @@ func (p *Publisher) publishCatalog(ctx context.Context) error {
 	}
 	msg := nats.NewMsg(p.stream.SubjectPrefix + "." + wire.CatalogSubject)
 	msg.Data = data
+	p.sign(msg)
 	if _, err := p.js.PublishMsg(ctx, msg); err != nil {
 		return fmt.Errorf("publish the catalog: %w", err)
 	}

@@ -27,6 +27,9 @@ func (p *Publisher) lastPublished(ctx context.Context, subject string) (position
 		return position{}, err
 	}
 	v, err := readLast(subject, p.stream.SubjectPrefix, m)
+	if err == nil {
+		err = p.signedByUs(subject, m.Header, m.Data)
+	}
 	if err != nil {
 		p.log.Warn("the subject's last message is unreadable; publishing the current snapshot over it",
 			zap.String("subject", subject), zap.Uint64("stream_seq", m.Sequence), zap.Error(err))

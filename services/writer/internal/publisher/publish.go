@@ -114,6 +114,7 @@ func (p *Publisher) publishAfter(ctx context.Context, subject string, last posit
 	msg.Header.Set(HeaderVersion, strconv.FormatInt(snap.Version, 10))
 	msg.Header.Set(HeaderEnvironment, strconv.FormatInt(snap.EnvironmentID, 10))
 	tracing.InjectNATS(ctx, msg.Header) // traceparent, tracestate: the evaluators' apply spans continue the trace
+	p.sign(msg)
 	ack, err := p.send(ctx, msg, snap, last.seq)
 	if err != nil {
 		return last, 0, fmt.Errorf("publish %s v%d: %w", subject, snap.Version, err)

@@ -25,6 +25,7 @@ type Publisher struct {
 	log            *zap.Logger
 	published      func(envID, version int64, bytes int)
 	observer       Observer
+	signing        *signing // nil: snapshots go unsigned
 
 	st jetstream.Stream
 	id string // this publisher's NOTIFY payload, to ignore its own notifications

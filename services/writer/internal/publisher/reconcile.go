@@ -97,9 +97,10 @@ func (p *Publisher) stale(current, onStream map[int64]int64) []int64 {
 }
 
 // lastVersions reads the Halyard-Version header of every environment subject's last message (-1 when it has
-// none that parses, or names another environment), with a headers-only ordered consumer: one pass over the
-// stream's last messages without their bodies. A snapshot whose body is damaged under valid headers is not
-// seen here; the publisher's own check of the last message (lastPublished) repairs it at the next change.
+// none that parses, names another environment, or lacks this writer's signature when it signs), with a
+// headers-only ordered consumer: one pass over the stream's last messages without their bodies. A snapshot
+// whose body is damaged under valid headers is not seen here; the publisher's own check of the last message
+// (lastPublished) repairs it at the next change.
 func (p *Publisher) lastVersions(ctx context.Context) (map[int64]int64, error) {
 	out := map[int64]int64{}
 	info, err := p.st.Info(ctx)
@@ -142,7 +143,7 @@ func (p *Publisher) noteVersion(versions map[int64]int64, msg jetstream.Msg) {
 		return // not an environment's subject (the catalog)
 	}
 	v, err := strconv.ParseInt(msg.Headers().Get(HeaderVersion), 10, 64)
-	if h := msg.Headers().Get(HeaderEnvironment); err != nil || (h != "" && h != rest) {
+	if h := msg.Headers().Get(HeaderEnvironment); err != nil || (h != "" && h != rest) || !p.headersSignedByUs(msg.Subject(), msg.Headers()) {
 		v = -1
 	}
 	versions[env] = v
