@@ -16,8 +16,8 @@ import (
 	"github.com/halyard-flags/halyard/shared/httpserve"
 	"github.com/halyard-flags/halyard/shared/logging"
 	"github.com/halyard-flags/halyard/shared/natsconn"
-	"github.com/halyard-flags/halyard/shared/tracing"
 	"github.com/halyard-flags/halyard/shared/snapsig"
+	"github.com/halyard-flags/halyard/shared/tracing"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
