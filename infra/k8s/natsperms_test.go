@@ -68,14 +68,6 @@ func TestNATSPermissions(t *testing.T) {
 			_, err := js.Publish(ctx, snap.prefix+".catalog", []byte("forged"))
 			return err
 		}},
-		{"evaluator reads a snapshot directly", e, func(ctx context.Context, js jetstream.JetStream) error {
-			st, err := js.Stream(ctx, snap.name)
-			if err != nil {
-				return err
-			}
-			_, err = st.GetLastMsgForSubject(ctx, snap.prefix+".1")
-			return err
-		}},
 		{"evaluator creates the stream", e, func(ctx context.Context, js jetstream.JetStream) error {
 			_, err := js.CreateOrUpdateStream(ctx, snap.config())
 			return err

@@ -34,10 +34,12 @@ func TestSnapshots(t *testing.T) {
 # HELP halyard_snapshots_applied_total Snapshots applied (decoded, compiled and swapped in).
 # TYPE halyard_snapshots_applied_total counter
 halyard_snapshots_applied_total 3
-# HELP halyard_snapshots_rejected_total Snapshots not applied, by reason: decode, format_version, older, wrong_environment, signature.
+# HELP halyard_snapshots_rejected_total Snapshots not applied, by reason: decode, format_version, older, wrong_environment, signature, incomplete, integrity.
 # TYPE halyard_snapshots_rejected_total counter
 halyard_snapshots_rejected_total{reason="decode"} 0
 halyard_snapshots_rejected_total{reason="format_version"} 0
+halyard_snapshots_rejected_total{reason="incomplete"} 0
+halyard_snapshots_rejected_total{reason="integrity"} 0
 halyard_snapshots_rejected_total{reason="older"} 2
 halyard_snapshots_rejected_total{reason="signature"} 0
 halyard_snapshots_rejected_total{reason="wrong_environment"} 1

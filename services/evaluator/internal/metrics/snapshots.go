@@ -23,7 +23,7 @@ var _ natssub.Observer = (*Snapshots)(nil)
 // NewSnapshots registers the snapshot metrics on reg.
 func NewSnapshots(reg prometheus.Registerer) *Snapshots {
 	rejected := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "halyard_snapshots_rejected_total",
-		Help: "Snapshots not applied, by reason: decode, format_version, older, wrong_environment, signature."}, []string{"reason"})
+		Help: "Snapshots not applied, by reason: decode, format_version, older, wrong_environment, signature, incomplete, integrity."}, []string{"reason"})
 	lag := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "halyard_replication_lag_seconds",
 		Help:    "Time from a change to its snapshot's apply here, by stage: commit_to_apply (from the writer's commit), publish_to_apply (from the publish). Live snapshots only, not the initial catch-up.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}}, []string{"stage"})

@@ -85,13 +85,13 @@ func (f *Follower) Run(ctx context.Context) error {
 		f.markCaughtUp(0)
 	}
 	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{f.subjectPrefix + ".>"},
+		FilterSubjects: []string{f.subjectPrefix + ".*"}, // snapshots and the catalog; chunks are fetched
 		DeliverPolicy:  jetstream.DeliverLastPerSubjectPolicy,
 	})
 	if err != nil {
 		return fmt.Errorf("natssub: consumer: %w", err)
 	}
-	cc, err := cons.Consume(func(msg jetstream.Msg) { f.handle(msg, startSeq) })
+	cc, err := cons.Consume(func(msg jetstream.Msg) { f.handle(ctx, st, msg, startSeq) })
 	if err != nil {
 		return fmt.Errorf("natssub: consume: %w", err)
 	}
@@ -122,7 +122,7 @@ func (f *Follower) waitForStream(ctx context.Context) (jetstream.Stream, error) 
 	}
 }
 
-func (f *Follower) handle(msg jetstream.Msg, startSeq uint64) {
+func (f *Follower) handle(ctx context.Context, st jetstream.Stream, msg jetstream.Msg, startSeq uint64) {
 	meta, err := msg.Metadata()
 	if err != nil {
 		f.log.Error("snapshot message without metadata", zap.Error(err))
@@ -136,7 +136,9 @@ func (f *Follower) handle(msg jetstream.Msg, startSeq uint64) {
 	case f.isCatalog(msg.Subject()):
 		f.takeCatalog(msg.Data())
 	default:
-		f.traceApply(msg, func() applied { return f.apply(msg.Subject(), msg.Headers().Get("Halyard-Version"), msg.Data()) })
+		f.traceApply(msg, func() applied {
+			return f.apply(ctx, st, msg.Subject(), msg.Headers().Get("Halyard-Version"), msg.Data())
+		})
 	}
 	if !f.streamCaughtUp.Load() && (meta.Sequence.Stream >= startSeq || meta.NumPending == 0) {
 		f.markCaughtUp(meta.Sequence.Stream)
@@ -144,17 +146,17 @@ func (f *Follower) handle(msg jetstream.Msg, startSeq uint64) {
 	f.checkReady()
 }
 
-// apply decodes a snapshot and applies it if it belongs to its subject's environment and is newer than what
-// the store holds. A snapshot it cannot or must not apply is skipped: the environment keeps serving its last
-// good state. version is the message's Halyard-Version header, for the log of a snapshot that cannot be read.
-// It returns what it did, for the apply span.
-func (f *Follower) apply(subject, version string, data []byte) applied {
+// apply decodes a snapshot (reassembling it from st's chunks when data is a manifest) and applies it if it
+// belongs to its subject's environment and is newer than what the store holds. A snapshot it cannot or must
+// not apply is skipped: the environment keeps serving its last good state. version is the message's
+// Halyard-Version header, for the log of a snapshot that cannot be read. It returns what it did, for the
+// apply span.
+func (f *Follower) apply(ctx context.Context, st jetstream.Stream, subject, version string, data []byte) applied {
 	start := time.Now()
 	subjectEnv, named := f.environmentOf(subject)
-	snap, err := wire.Decode(data)
-	if err != nil {
-		v, _ := strconv.ParseInt(version, 10, 64)
-		return f.reject(rejection{env: subjectEnv, version: v, reason: decodeFailure(data)}, subject, err)
+	snap, refused, err := f.decode(ctx, st, subjectEnv, version, data)
+	if refused != nil {
+		return f.reject(*refused, subject, err)
 	}
 	if !named || snap.EnvironmentID != subjectEnv {
 		return f.reject(rejection{env: subjectEnv, version: snap.Version, reason: RejectWrongEnvironment}, subject,

@@ -97,7 +97,7 @@ func TestLiveChanges(t *testing.T) {
 // another environment is applied).
 func TestUnusableSnapshots(t *testing.T) {
 	unknownFormat := snapshot(1, 9)
-	unknownFormat.Format = wire.FormatVersion + 1
+	unknownFormat.Format = wire.FormatChunked + 1 // 2 is the chunked manifest
 	sameVersion := snapshot(1, 5)
 	sameVersion.Flags[0].Key = "replaced"
 	tests := []struct {

@@ -15,10 +15,13 @@ const (
 	RejectOlder            = "older"             // not newer than the version the store holds
 	RejectWrongEnvironment = "wrong_environment" // another environment's snapshot, on this subject
 	RejectSignature        = "signature"         // not signed by an accepted key (VerifySignatures)
+	RejectIncomplete       = "incomplete"        // a chunked snapshot's chunk is missing (replaced by a newer one, or lost)
+	RejectIntegrity        = "integrity"         // a chunked snapshot's chunks do not match its manifest's size or SHA-256
 )
 
 // Reasons lists every rejection reason, for metrics to create their series up front.
-var Reasons = []string{RejectDecode, RejectFormatVersion, RejectOlder, RejectWrongEnvironment, RejectSignature}
+var Reasons = []string{RejectDecode, RejectFormatVersion, RejectOlder, RejectWrongEnvironment, RejectSignature,
+	RejectIncomplete, RejectIntegrity}
 
 // decodeFailure says why data, which wire.Decode refused, is unusable: a readable snapshot header of
 // another format, or not a snapshot at all.
@@ -67,9 +70,14 @@ func (f *Follower) reject(r rejection, subject string, err error) applied {
 	}
 	fields := []zap.Field{zap.String("subject", subject), zap.Int64("environment", r.env), zap.Int64("version", r.version),
 		zap.String("reason", r.reason)}
-	if r.reason == RejectOlder {
+	switch r.reason {
+	case RejectOlder:
 		// Expected now and then (a replay, two writers racing); the store kept the newer version.
 		f.log.Info("snapshot not newer than the one served; ignored", fields...)
+		return a
+	case RejectIncomplete:
+		// Usually a newer snapshot of the environment replaced the chunks, and its manifest comes next.
+		f.log.Warn("a chunk of the snapshot is missing; keeping the previous state until a newer one", append(fields, zap.Error(err))...)
 		return a
 	}
 	f.log.Error("cannot apply snapshot; keeping the previous state", append(fields, zap.Error(err))...)

@@ -6,24 +6,32 @@ import (
 
 	"github.com/halyard-flags/halyard/shared/apperr"
 	"github.com/halyard-flags/halyard/shared/flag"
+	"github.com/halyard-flags/halyard/shared/wire"
 )
 
 func TestCheckSnapshotBudget(t *testing.T) {
+	const mib = 1 << 20
+	chunked := int64(wire.MaxSnapshotBytes - wire.MaxSnapshotBytes/8)
 	tests := []struct {
-		name             string
-		members, defs    int64
-		code, detailPath string // "" for within the budget
+		name                      string
+		maxPayload, members, defs int64
+		refused                   bool
+		message                   string // a part of the message, when refused
 	}{
-		{"empty", 0, 0, "", ""},
-		{"members at their limit", MaxMemberBytes, MaxSnapshotBytes - MaxMemberBytes, "", ""},
-		{"members over their limit", MaxMemberBytes + 1, 0, "cohorts_too_large", "members"},
-		{"definitions alone over", 0, MaxSnapshotBytes + 1, "snapshot_too_large", ""},
-		{"together over", MaxMemberBytes, MaxSnapshotBytes - MaxMemberBytes + 1, "snapshot_too_large", ""},
+		{"empty", mib, 0, 0, false, ""},
+		{"a million members of 36 characters on NATS's default server", mib, 1_000_000 * 38, 20 * mib, false, ""},
+		{"unknown max_payload: NATS's default", 0, 100 * mib, 0, false, ""},
+		{"at the chunked budget", mib, chunked - 10, 10, false, ""},
+		{"over the chunked budget", mib, chunked, 1, true, "at most"},
+		{"the same on a larger server", 64 * mib, chunked, 1, true, "at most"},
+		{"one message on a server too small for chunks", 8 << 10, 0, 6 << 10, false, ""},
+		{"over one message on a server too small for chunks", 8 << 10, 0, 7 << 10, true, "max_payload (8192 bytes) is too small"},
+		{"a server too small for any snapshot", 512, 0, 1, true, "too small"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := CheckSnapshotBudget(tt.members, tt.defs)
-			if tt.code == "" {
+			err := CheckSnapshotBudget(tt.maxPayload, tt.members, tt.defs)
+			if !tt.refused {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
 				}
@@ -31,8 +39,9 @@ func TestCheckSnapshotBudget(t *testing.T) {
 			}
 			ae := apperr.As(err)
 			ps, _ := ae.Details.([]flag.Problem)
-			if ae.Kind != apperr.Invalid || ae.Code != tt.code || len(ps) != 1 || ps[0].Path != tt.detailPath || ps[0].Message != ae.Message {
-				t.Fatalf("error %v (details %+v), want 422 %s with one problem at %q", err, ae.Details, tt.code, tt.detailPath)
+			if ae.Kind != apperr.Invalid || ae.Code != "snapshot_too_large" || len(ps) != 1 || ps[0].Message != ae.Message ||
+				!strings.Contains(ae.Message, tt.message) {
+				t.Fatalf("error %v (details %+v), want 422 snapshot_too_large with one problem saying %q", err, ae.Details, tt.message)
 			}
 		})
 	}

@@ -101,7 +101,7 @@ func (db *DB) Import(ctx context.Context, envID int64, actor admin.Actor, doc *a
 		if after == before {
 			return errUnchanged // roll back: no version, no audit rows, nothing to publish
 		}
-		return checkSnapshotBudget(ctx, et.tx, envID)
+		return checkSnapshotBudget(ctx, et, envID)
 	})
 	if errors.Is(err, errUnchanged) {
 		res = admin.ImportResult{Warnings: res.Warnings}
@@ -277,7 +277,7 @@ func (db *DB) CopyFlags(ctx context.Context, from, to int64, actor admin.Actor, 
 		if err := upsertFlags(ctx, et, specs, cohortIDs, outside, &res); err != nil {
 			return err
 		}
-		return checkSnapshotBudget(ctx, et.tx, to)
+		return checkSnapshotBudget(ctx, et, to)
 	})
 	res.EnvironmentVersion = version
 	return res, err

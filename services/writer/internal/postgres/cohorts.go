@@ -63,7 +63,7 @@ func (db *DB) CreateCohort(ctx context.Context, envID int64, actor admin.Actor, 
 		if err := addMembers(ctx, et.tx, id, members, true); err != nil {
 			return err
 		}
-		if err := checkSnapshotBudget(ctx, et.tx, envID); err != nil {
+		if err := checkSnapshotBudget(ctx, et, envID); err != nil {
 			return err
 		}
 		if rec, err = getCohort(ctx, et.tx, envID, id, ""); err != nil {
@@ -149,7 +149,7 @@ func (db *DB) SetMembers(ctx context.Context, envID int64, actor admin.Actor, id
 		if err := addMembers(ctx, et.tx, id, members, replace); err != nil {
 			return err
 		}
-		if err := checkSnapshotBudget(ctx, et.tx, envID); err != nil {
+		if err := checkSnapshotBudget(ctx, et, envID); err != nil {
 			return err
 		}
 		if _, err := et.tx.Exec(ctx, `UPDATE cohorts SET version = version + 1, updated_by = $2, updated_at = now() WHERE id = $1`, id, actor.Name); err != nil {
@@ -207,13 +207,13 @@ func dedupe(in []string) []string {
 	return out[:n]
 }
 
-// checkSnapshotBudget refuses a change that makes the environment's static members, or its whole snapshot,
-// too big to publish (admin.CheckSnapshotBudget judges the weights summed here). Bulk changes (member
-// uploads, imports, copies) check it, and so do flag creates and edits that grow a flag by more than
+// checkSnapshotBudget refuses a change that makes the environment's snapshot too big to publish on the
+// NATS server (admin.CheckSnapshotBudget judges the weights summed here). Bulk changes (member uploads,
+// imports, copies) check it, and so do flag creates and edits that grow a flag by more than
 // admin.GrowthChecked.
-func checkSnapshotBudget(ctx context.Context, tx pgx.Tx, envID int64) error {
+func checkSnapshotBudget(ctx context.Context, et *envTx, envID int64) error {
 	var members, defs int64
-	if err := tx.QueryRow(ctx, `SELECT
+	if err := et.tx.QueryRow(ctx, `SELECT
 		(SELECT coalesce(sum(octet_length(m.member) + $2::int), 0) FROM cohort_members m
 			JOIN cohorts c ON c.id = m.cohort_id WHERE c.environment_id = $1),
 		(SELECT coalesce(sum(octet_length(key) + octet_length(name) + octet_length(description)
@@ -222,7 +222,7 @@ func checkSnapshotBudget(ctx context.Context, tx pgx.Tx, envID int64) error {
 		envID, admin.MemberOverheadBytes, admin.FlagOverheadBytes, admin.CohortOverheadBytes).Scan(&members, &defs); err != nil {
 		return err
 	}
-	return admin.CheckSnapshotBudget(members, defs)
+	return admin.CheckSnapshotBudget(et.maxPayload, members, defs)
 }
 
 // ListMembers returns up to limit members after the given one, in order.

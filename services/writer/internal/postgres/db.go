@@ -25,8 +25,18 @@ type DB struct {
 	// Committed, when set, is called after every committed change of an environment (its outbox row is
 	// pending): NewOutbox sets it, so that this writer's publisher hears of the change at once.
 	Committed func(envID int64)
+	// MaxPayload, when set, reads the NATS server's max_payload (nats.Conn.MaxPayload; 0 before the first
+	// connection): it bounds the snapshots changes may make (admin.CheckSnapshotBudget).
+	MaxPayload func() int64
 
 	edits *editQueue // single-flag edits waiting to be committed together (groupcommit.go)
+}
+
+func (db *DB) maxPayload() int64 {
+	if db.MaxPayload == nil {
+		return 0 // NATS's default
+	}
+	return db.MaxPayload()
 }
 
 func (db *DB) committed(envID int64) {

@@ -25,6 +25,8 @@ type envTx struct {
 	envID   int64
 	actor   admin.Actor
 	changes []change
+	// maxPayload is the NATS server's max_payload when the transaction began (DB.MaxPayload).
+	maxPayload int64
 }
 
 func (et *envTx) record(action, resource string, before, after any) {
@@ -75,7 +77,7 @@ func (db *DB) changeOnce(ctx context.Context, envID int64, actor admin.Actor, fn
 			_ = tx.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
-	et := &envTx{tx: tx, envID: envID, actor: actor}
+	et := &envTx{tx: tx, envID: envID, actor: actor, maxPayload: db.maxPayload()}
 	if err := fn(et); err != nil {
 		return 0, err
 	}
@@ -128,7 +130,7 @@ func withinSnapshotBudget(ctx context.Context, et *envTx, cur, next *flag.Flag, 
 		if err := apply(); err != nil {
 			return err
 		}
-		return checkSnapshotBudget(ctx, et.tx, et.envID)
+		return checkSnapshotBudget(ctx, et, et.envID)
 	}
 }
 

@@ -47,17 +47,34 @@ func readLast(subject, prefix string, m *jetstream.RawStreamMsg) (int64, error) 
 	if err != nil {
 		return 0, fmt.Errorf("no valid %s header: %w", HeaderVersion, err)
 	}
-	snap, err := wire.Decode(m.Data)
+	env, version, err := decodeHead(m.Data)
 	if err != nil {
 		return 0, err
 	}
-	if got := (Stream{SubjectPrefix: prefix}).Subject(snap.EnvironmentID); got != subject {
-		return 0, fmt.Errorf("a snapshot of environment %d", snap.EnvironmentID)
+	if got := (Stream{SubjectPrefix: prefix}).Subject(env); got != subject {
+		return 0, fmt.Errorf("a snapshot of environment %d", env)
 	}
-	if snap.Version != v {
-		return 0, fmt.Errorf("%s %d on a snapshot of version %d", HeaderVersion, v, snap.Version)
+	if version != v {
+		return 0, fmt.Errorf("%s %d on a snapshot of version %d", HeaderVersion, v, version)
 	}
 	return v, nil
+}
+
+// decodeHead returns the environment and version of a snapshot or of a chunked snapshot's manifest (whose
+// chunks it does not read: evaluators check them).
+func decodeHead(data []byte) (envID, version int64, err error) {
+	if wire.FormatOf(data) == wire.FormatChunked {
+		m, err := wire.DecodeManifest(data)
+		if err != nil {
+			return 0, 0, err
+		}
+		return m.EnvironmentID, m.Version, nil
+	}
+	snap, err := wire.Decode(data)
+	if err != nil {
+		return 0, 0, err
+	}
+	return snap.EnvironmentID, snap.Version, nil
 }
 
 // send publishes the snapshot's message expecting lastSeq as the subject's last sequence. When the stream

@@ -109,15 +109,23 @@ func (p *Publisher) publishAfter(ctx context.Context, subject string, last posit
 	if err != nil {
 		return last, 0, encodeError{err}
 	}
+	if len(data) > p.messageBytes() {
+		return p.publishChunked(ctx, subject, last, snap, data)
+	}
+	ack, err := p.send(ctx, p.headMsg(ctx, subject, snap, data), snap, last.seq)
+	if err != nil {
+		return last, 0, fmt.Errorf("publish %s v%d: %w", subject, snap.Version, err)
+	}
+	return position{seq: ack.Sequence, version: snap.Version}, len(data), nil
+}
+
+// headMsg is the message on the environment's subject: the snapshot, or the manifest of its chunks.
+func (p *Publisher) headMsg(ctx context.Context, subject string, snap *wire.Snapshot, data []byte) *nats.Msg {
 	msg := nats.NewMsg(subject)
 	msg.Data = data
 	msg.Header.Set(HeaderVersion, strconv.FormatInt(snap.Version, 10))
 	msg.Header.Set(HeaderEnvironment, strconv.FormatInt(snap.EnvironmentID, 10))
 	tracing.InjectNATS(ctx, msg.Header) // traceparent, tracestate: the evaluators' apply spans continue the trace
-	p.sign(msg)
-	ack, err := p.send(ctx, msg, snap, last.seq)
-	if err != nil {
-		return last, 0, fmt.Errorf("publish %s v%d: %w", subject, snap.Version, err)
-	}
-	return position{seq: ack.Sequence, version: snap.Version}, len(data), nil
+	p.sign(msg)                         // a manifest's signature covers the whole snapshot: it carries its SHA-256
+	return msg
 }
