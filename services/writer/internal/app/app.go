@@ -59,7 +59,7 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 		return err
 	}
 	defer flushTraces(flush, cfg.HTTP.ShutdownTimeout, log) // before NATS drains: deferred after it
-	db.MaxPayload = nc.Conn.MaxPayload // bounds snapshots: changes that could never be published are refused
+	db.MaxPayload = nc.Conn.MaxPayload                      // bounds snapshots: changes that could never be published are refused
 	js, err := jetstream.New(nc.Conn)
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
