@@ -4,7 +4,8 @@
 // input to every route it serves (enumerated from its router, so a new route is covered without a change
 // there) and expects a 4xx JSON error with a stable code, never a 500 or a panic, within a bounded memory.
 //
-// The inputs carry no credential and name no real resource, so none is a valid request anywhere.
+// The inputs carry no credential, and every JSON object among them holds a field no resource has
+// ("halyard_bad_input"), so none is a valid request anywhere.
 package badinput
 
 import (
@@ -50,24 +51,33 @@ func Corpus(limit int) []Input {
 		{Name: "huge string", Body: hugeString(limit - 64), ContentType: jsonType, Heavy: true},
 		{Name: "10,000 properties", Body: manyProperties(10000), ContentType: jsonType, Heavy: true},
 		{Name: "10,000 person properties", Body: wrapped(`{"person_properties":`, manyProperties(10000), `}`), ContentType: jsonType, Heavy: true},
-		{Name: "oversized body", Body: hugeString(limit + 1), ContentType: jsonType, Heavy: true},
-		{Name: "oversized body, unknown length", Body: hugeString(limit + 1), ContentType: jsonType, UnknownLength: true, Heavy: true},
+		Oversized(limit, false),
+		Oversized(limit, true),
 		{Name: "wrong content type, XML", Body: []byte(`<flags><token>x</token></flags>`), ContentType: "application/xml"},
 		{Name: "wrong content type, multipart", Body: []byte("--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--b--\r\n"),
 			ContentType: "multipart/form-data; boundary=b"},
-		{Name: "malformed content type", Body: []byte(`{}`), ContentType: "application/json; charset"},
-		{Name: "JSON as a form (curl -d)", Body: []byte(`{"distinct_id": "x"}`), ContentType: "application/x-www-form-urlencoded"},
-		{Name: "no content type", Body: []byte(`distinct_id=x&name=y`)},
+		{Name: "malformed content type", Body: []byte(`{"halyard_bad_input": 1}`), ContentType: "application/json; charset"},
+		{Name: "JSON as a form (curl -d)", Body: []byte(`{"halyard_bad_input": "x"}`), ContentType: "application/x-www-form-urlencoded"},
+		{Name: "no content type", Body: []byte(`halyard_bad_input=x&name=y`)},
 		{Name: "bad gzip", Body: []byte("\x1f\x8b\x08\x00 not gzip at all"), ContentType: jsonType, ContentEncoding: "gzip"},
-		{Name: "truncated gzip", Body: gzipped([]byte(`{"distinct_id": "x"}`))[:12], ContentType: jsonType, ContentEncoding: "gzip"},
-		{Name: "gzip query, not gzip", Body: []byte(`{"distinct_id": "x"}`), ContentType: jsonType, Query: "compression=gzip"},
+		{Name: "truncated gzip", Body: gzipped([]byte(`{"halyard_bad_input": "x"}`))[:12], ContentType: jsonType, ContentEncoding: "gzip"},
+		{Name: "gzip query, not gzip", Body: []byte(`{"halyard_bad_input": "x"}`), ContentType: jsonType, Query: "compression=gzip"},
 		{Name: "gzip bomb", Body: gzipped(bytes.Repeat([]byte(" "), 8*limit)), ContentType: jsonType, ContentEncoding: "gzip", Heavy: true},
-		{Name: "unknown compression", Body: []byte(`{}`), ContentType: jsonType, Query: "compression=lz4"},
+		{Name: "unknown compression", Body: []byte(`{"halyard_bad_input": 1}`), ContentType: jsonType, Query: "compression=lz4"},
 		{Name: "bad base64", Body: []byte(`!!!not*base64%%%`), ContentType: "text/plain", Query: "compression=base64"},
 		{Name: "bad base64 form", Body: []byte(`data=%%%***`), ContentType: "application/x-www-form-urlencoded"},
 		{Name: "base64 of garbage", Body: []byte(`data=` + "AAECAwQFBgcICQ"), ContentType: "application/x-www-form-urlencoded"},
-		{Name: "bad query values", Body: []byte(`{}`), ContentType: jsonType,
+		{Name: "bad query values", Body: []byte(`{"halyard_bad_input": 1}`), ContentType: jsonType,
 			Query: "limit=NaN&cursor=!!!&since=9999-99-99T99:99:99Z&active=maybe&v=%ff&include=%00"},
+	}
+	return in
+}
+
+// Oversized is a JSON body one byte over limit, sent with its length or without.
+func Oversized(limit int, unknownLength bool) Input {
+	in := Input{Name: "oversized body", Body: hugeString(limit + 1), ContentType: jsonType, UnknownLength: unknownLength, Heavy: true}
+	if unknownLength {
+		in.Name += ", unknown length"
 	}
 	return in
 }
@@ -79,7 +89,7 @@ func nested(open, close string, depth int) []byte {
 
 // hugeString is a JSON object holding one string, n bytes in all.
 func hugeString(n int) []byte {
-	const head, tail = `{"distinct_id":"`, `"}`
+	const head, tail = `{"halyard_bad_input":"`, `"}`
 	return []byte(head + strings.Repeat("a", max(n-len(head)-len(tail), 0)) + tail)
 }
 

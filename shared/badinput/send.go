@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -86,4 +87,31 @@ func ErrorCode(body []byte) string {
 		return ""
 	}
 	return code
+}
+
+// Worst keeps, for each input, the answer that allocated the most and the route that gave it.
+type Worst map[string]WorstAnswer
+
+// WorstAnswer is one input's costliest answer.
+type WorstAnswer struct {
+	Answer
+	Route string
+}
+
+// Note records an answer of route to in.
+func (w Worst) Note(in Input, route string, a Answer) {
+	if cur, ok := w[in.Name]; !ok || a.Allocated > cur.Allocated {
+		w[in.Name] = WorstAnswer{a, route}
+	}
+}
+
+// Log reports the heavy inputs' worst answers: the figures docs/reliability.md quotes.
+func (w Worst) Log(tb testing.TB, corpus []Input) {
+	tb.Helper()
+	for _, in := range corpus {
+		if a, ok := w[in.Name]; ok && in.Heavy {
+			tb.Logf("%-31s body %8d B, worst %9d B allocated in %8v (%s)", in.Name, len(in.Body), a.Allocated,
+				a.Elapsed.Round(time.Microsecond), a.Route)
+		}
+	}
 }

@@ -38,8 +38,8 @@ func TestBadInputOnEveryRoute(t *testing.T) {
 	srv.Close() // only its routes are wanted: the corpus is served in process, to measure it
 	e := s.Handler()
 	corpus := badinput.Corpus(MaxBodyBytes)
-	worst := map[string]worstAnswer{}
-	defer func() { logWorst(t, corpus, worst) }()
+	worst := badinput.Worst{}
+	defer worst.Log(t, corpus)
 	for _, r := range e.Routes() {
 		if r.Method == echoRouteNotFound {
 			continue
@@ -50,9 +50,7 @@ func TestBadInputOnEveryRoute(t *testing.T) {
 			for _, in := range corpus {
 				a := badinput.Send(e, r.Method, path, in, 300*time.Millisecond, "Authorization", "Bearer "+authFor(r.Path))
 				checkBadInputAnswer(t, in, a, readsBody, strings.HasPrefix(r.Path, "/ofrep/"))
-				if w := worst[in.Name]; a.Allocated > w.Allocated {
-					worst[in.Name] = worstAnswer{a, r.Method + " " + r.Path}
-				}
+				worst.Note(in, r.Method+" "+r.Path, a)
 			}
 		})
 	}
@@ -94,23 +92,6 @@ func checkBadInputAnswer(tb testing.TB, in badinput.Input, a badinput.Answer, re
 	if in.Heavy && a.Elapsed > maxTimePerRequest {
 		tb.Errorf("%s: took %v, want at most %v", in.Name, a.Elapsed, maxTimePerRequest)
 	}
-}
-
-// logWorst reports, for each heavy input, the most any route allocated for it and how long that took.
-func logWorst(tb testing.TB, corpus []badinput.Input, worst map[string]worstAnswer) {
-	tb.Helper()
-	for _, in := range corpus {
-		if w, ok := worst[in.Name]; ok && in.Heavy {
-			tb.Logf("%-31s body %8d B, worst %8d B allocated in %8v (%s)", in.Name, len(in.Body), w.Allocated,
-				w.Elapsed.Round(time.Microsecond), w.route)
-		}
-	}
-}
-
-// worstAnswer is the answer of the route that allocated the most for an input.
-type worstAnswer struct {
-	badinput.Answer
-	route string
 }
 
 // TestFormBodySaysWhatItExpected: a body curl -d sends without a Content-Type (so as a form) is refused
