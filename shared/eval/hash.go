@@ -1,7 +1,7 @@
 package eval
 
 import (
-	"crypto/sha1"
+	"crypto/sha1" // #nosec G505 -- PostHog buckets with SHA-1: compatibility, not secrecy
 	"encoding/binary"
 )
 
@@ -25,7 +25,7 @@ func hash(prefix, id, salt string) float64 {
 	buf = append(buf, prefix...)
 	buf = append(buf, id...)
 	buf = append(buf, salt...)
-	sum := sha1.Sum(buf)
+	sum := sha1.Sum(buf) // #nosec G401 -- see the import
 	// 15 hex digits are the top 60 bits of the first 8 digest bytes.
 	v := binary.BigEndian.Uint64(sum[:8]) >> 4
 	return float64(v) / longScale

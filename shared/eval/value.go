@@ -185,7 +185,7 @@ func reprString(v any, scratch []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
-	return unsafe.String(&b[0], len(b))
+	return unsafe.String(&b[0], len(b)) // #nosec G103 -- b is never written again (see above)
 }
 
 // toFloat is to_f64_representation: JSON numbers as themselves, everything else parsed from its string

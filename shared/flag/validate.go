@@ -219,7 +219,7 @@ func CohortID(v any) (int64, bool) {
 	case uint32:
 		return int64(x), true
 	case uint64:
-		return int64(x), x < 1<<63
+		return int64(x), x < 1<<63 // #nosec G115 -- the caller is told when it does not fit
 	}
 	return 0, false
 }

@@ -65,7 +65,7 @@ func (s *Server) Run(ctx context.Context) error {
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Config.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		srv.Close() // the stragglers are cut: the process is going away
+		_ = srv.Close() // the stragglers are cut: the process is going away
 		return fmt.Errorf("httpserve: requests still in flight after %s: %w", s.Config.ShutdownTimeout, err)
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {

@@ -41,6 +41,6 @@ func appendISO8601(b []byte, t time.Time) []byte {
 	}
 	b = append(b, s.prefix...)
 	ms := t.Nanosecond() / int(time.Millisecond)
-	b = append(b, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
+	b = append(b, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10)) // #nosec G115 -- ms < 1000: digits
 	return append(b, s.zone...)
 }

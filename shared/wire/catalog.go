@@ -29,6 +29,9 @@ func EncodeCatalog(c *Catalog) ([]byte, error) {
 // DecodeCatalog parses a catalog and refuses formats this build does not understand.
 func DecodeCatalog(b []byte) (*Catalog, error) {
 	var c Catalog
+	if err := checkLengths(b); err != nil {
+		return nil, fmt.Errorf("wire.DecodeCatalog: %w", err)
+	}
 	if err := msgpack.Unmarshal(b, &c); err != nil {
 		return nil, fmt.Errorf("wire.DecodeCatalog: %w", err)
 	}

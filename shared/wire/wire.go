@@ -88,6 +88,9 @@ func Encode(s *Snapshot) ([]byte, error) {
 // Decode parses a snapshot and refuses formats this build does not understand.
 func Decode(b []byte) (*Snapshot, error) {
 	var s Snapshot
+	if err := checkLengths(b); err != nil {
+		return nil, fmt.Errorf("wire.Decode: %w", err)
+	}
 	if err := msgpack.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("wire.Decode: %w", err)
 	}

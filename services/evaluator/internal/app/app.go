@@ -79,6 +79,10 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	if cfg.RateLimit > 0 {
 		api.Limiter = ratelimit.New(cfg.RateLimit, cfg.RateBurst)
 	}
+	api.ClientIP = httpapi.ClientIP(cfg.TrustedProxies)
+	if cfg.RateLimitIP > 0 {
+		api.IPLimiter = ratelimit.New(cfg.RateLimitIP, cfg.RateBurstIP)
+	}
 	hub := newStreams(cfg.Streams, cfg.MinVersionWait, st, api)
 	if hub != nil {
 		registerStreams(obs.reg, hub)

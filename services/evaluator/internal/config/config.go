@@ -32,6 +32,12 @@ type Config struct {
 	// RateBurst the bucket size (default: one second's worth).
 	RateLimit float64 // HALYARD_RATE_LIMIT
 	RateBurst int     // HALYARD_RATE_BURST
+	// RateLimitIP is the requests per second each client address may make to this replica (0 = no limit),
+	// RateBurstIP its bucket; the address is the peer's, or X-Forwarded-For's when the peer is in
+	// TrustedProxies.
+	RateLimitIP    float64      // HALYARD_RATE_LIMIT_IP
+	RateBurstIP    int          // HALYARD_RATE_BURST_IP
+	TrustedProxies []*net.IPNet // HALYARD_TRUSTED_PROXIES
 	// MinVersionWait bounds how long a request naming an environment version (Halyard-Min-Version) waits
 	// for this replica to apply it before a 503.
 	MinVersionWait time.Duration // HALYARD_MIN_VERSION_WAIT
@@ -65,6 +71,10 @@ var Help = `Environment:
   HALYARD_LOG_FORMAT       json or console (default json)
   HALYARD_RATE_LIMIT       requests per second per SDK/server key on this replica; 0 = no limit (default 0)
   HALYARD_RATE_BURST       burst per key (default: one second of HALYARD_RATE_LIMIT)
+  HALYARD_RATE_LIMIT_IP    requests per second per client address on this replica; 0 = no limit (default 0)
+  HALYARD_RATE_BURST_IP    burst per address (default: one second of HALYARD_RATE_LIMIT_IP)
+  HALYARD_TRUSTED_PROXIES  comma-separated networks (CIDR) of the proxies whose X-Forwarded-For names the
+                           client address; unset, X-Forwarded-For is ignored (default none)
   HALYARD_MIN_VERSION_WAIT how long a request naming a version (Halyard-Min-Version) waits for it (default 2s, at most 30s)
   HALYARD_SNAPSHOT_DIR     keep every snapshot applied in this directory, and start from it when NATS is unreachable (default: off)
   HALYARD_SNAPSHOT_PUBLIC_KEYS
@@ -102,6 +112,18 @@ func FromEnv() (Config, error) {
 	if c.RateBurst == 0 {
 		c.RateBurst = int(math.Ceil(c.RateLimit))
 	}
+	if c.RateLimitIP, err = strconv.ParseFloat(envOr("HALYARD_RATE_LIMIT_IP", "0"), 64); err != nil {
+		errs = append(errs, fmt.Errorf("HALYARD_RATE_LIMIT_IP: %q is not a number", os.Getenv("HALYARD_RATE_LIMIT_IP")))
+	}
+	if c.RateBurstIP, err = strconv.Atoi(envOr("HALYARD_RATE_BURST_IP", "0")); err != nil {
+		errs = append(errs, fmt.Errorf("HALYARD_RATE_BURST_IP: %q is not a whole number", os.Getenv("HALYARD_RATE_BURST_IP")))
+	}
+	if c.RateBurstIP == 0 {
+		c.RateBurstIP = int(math.Ceil(c.RateLimitIP))
+	}
+	if c.TrustedProxies, err = parseNetworks(os.Getenv("HALYARD_TRUSTED_PROXIES")); err != nil {
+		errs = append(errs, fmt.Errorf("HALYARD_TRUSTED_PROXIES: %w", err))
+	}
 	if c.MinVersionWait, err = time.ParseDuration(envOr("HALYARD_MIN_VERSION_WAIT", "2s")); err != nil {
 		errs = append(errs, fmt.Errorf("HALYARD_MIN_VERSION_WAIT: %q is not a duration (like 2s)", os.Getenv("HALYARD_MIN_VERSION_WAIT")))
 	}
@@ -128,6 +150,9 @@ func (c Config) Validate() error {
 	}
 	if c.RateLimit < 0 || c.RateBurst < 0 {
 		errs = append(errs, errors.New("HALYARD_RATE_LIMIT and HALYARD_RATE_BURST must not be negative"))
+	}
+	if c.RateLimitIP < 0 || c.RateBurstIP < 0 {
+		errs = append(errs, errors.New("HALYARD_RATE_LIMIT_IP and HALYARD_RATE_BURST_IP must not be negative"))
 	}
 	if _, _, err := net.SplitHostPort(c.AdminAddr); err != nil && c.AdminAddr != "off" {
 		errs = append(errs, errors.New("HALYARD_ADMIN_ADDR must be host:port, :port or off"))
@@ -159,4 +184,29 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// parseNetworks reads a comma-separated list of CIDR networks; a bare address is a network of one.
+func parseNetworks(list string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, s := range strings.Split(list, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if !strings.Contains(s, "/") {
+			if ip := net.ParseIP(s); ip != nil {
+				bits := 8 * len(ip.To16())
+				if ip.To4() != nil {
+					bits = 32
+				}
+				s += "/" + strconv.Itoa(bits)
+			}
+		}
+		_, n, err := net.ParseCIDR(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a network (like 10.0.0.0/8)", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

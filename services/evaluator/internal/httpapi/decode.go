@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -74,14 +75,19 @@ func (r *flagsRequest) token() string {
 // readBody reads at most MaxBodyBytes into a pooled buffer; a longer body is a 413. The caller gives the
 // buffer back with putBody once decoded (the decoders copy whatever they keep).
 func readBody(req *http.Request) (*[]byte, error) {
+	if req.ContentLength > MaxBodyBytes {
+		return nil, errTooLarge // refused before reading: a claimed length is never less than what is read
+	}
 	buf := getBody()
 	b := *buf
-	if n := req.ContentLength; n > 0 && n <= MaxBodyBytes && int(n) >= cap(b) {
+	if n := req.ContentLength; n > 0 && int(n) >= cap(b) {
 		b = make([]byte, 0, n+1) // +1: EOF is seen without growing
 	}
 	for {
 		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
+			// Doubling, not append's 1.25 for large slices: a body of unknown length allocates twice
+			// its size at most, not five times.
+			b = slices.Grow(b, min(max(cap(b), 512), MaxBodyBytes+1-len(b)))
 		}
 		n, err := req.Body.Read(b[len(b):min(cap(b), MaxBodyBytes+1)])
 		b = b[:len(b)+n]
@@ -209,13 +215,24 @@ func decodeForm(body []byte) (*flagsRequest, error) {
 	}
 	dec, err := decodeBase64(s)
 	if err != nil {
-		return nil, decodeError("the form data is not base64")
+		return nil, formNotBase64(s)
 	}
 	var r flagsRequest
 	if err := unmarshalNumbers(bytes.ToValidUTF8(dec, []byte("\uFFFD")), &r); err != nil {
 		return nil, decodeError("the form data is not valid JSON")
 	}
 	return &r, nil
+}
+
+// formNotBase64 says what a form body must hold. JSON sent as a form is what curl -d sends when no
+// Content-Type is given: the answer names the header to add.
+func formNotBase64(form string) error {
+	if t := strings.TrimSpace(form); strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
+		return decodeError("the body is JSON but its Content-Type is application/x-www-form-urlencoded (what curl -d sends " +
+			"by default): send it with Content-Type: application/json")
+	}
+	return decodeError("a form body (Content-Type: application/x-www-form-urlencoded) must hold the request as " +
+		"base64-encoded JSON in data=; send plain JSON with Content-Type: application/json")
 }
 
 // unmarshalNumbers decodes JSON keeping numbers as json.Number, so ids, group keys and properties keep the

@@ -38,12 +38,15 @@ type Limiter interface {
 
 // Server is the evaluator's HTTP API.
 type Server struct {
-	Store     *store.Store
-	Ready     *atomic.Bool // set once the initial catch-up from JetStream is done
-	Log       *zap.Logger
-	Limiter   Limiter     // nil = no rate limit
-	Metrics   *Metrics    // nil = not measured
-	AccessLog *zap.Logger // one line per request at info; nil = none
+	Store   *store.Store
+	Ready   *atomic.Bool // set once the initial catch-up from JetStream is done
+	Log     *zap.Logger
+	Limiter Limiter // nil = no rate limit
+	// IPLimiter limits requests per client address (iplimit.go), found by ClientIP; nil = no limit.
+	IPLimiter Limiter
+	ClientIP  echo.IPExtractor // nil = the connection's peer
+	Metrics   *Metrics         // nil = not measured
+	AccessLog *zap.Logger      // one line per request at info; nil = none
 	// MinVersionWait bounds how long a request naming an environment version this evaluator has not applied
 	// yet waits for it (minversion.go); 0 answers such a request at once.
 	MinVersionWait time.Duration
@@ -57,6 +60,10 @@ func (s *Server) Handler() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = s.ClientIP
+	if e.IPExtractor == nil {
+		e.IPExtractor = echo.ExtractIPDirect()
+	}
 	var routes *routeTable // filled once every route is added, before the first request
 	e.Use(s.observe(&routes))
 	// Browser SDKs call /flags and OFREP from any origin, as they do PostHog's own service. Request headers
@@ -67,6 +74,7 @@ func (s *Server) Handler() *echo.Echo {
 		ExposeHeaders:    []string{headerETag, echo.HeaderRetryAfter, headerEnvironmentVersion, headerRequestID},
 		MaxAge:           86400,
 	}))
+	e.Use(s.limitByIP)
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", s.readyz)
 	e.GET("/version", func(c echo.Context) error { return c.JSON(http.StatusOK, buildinfo.Get()) })

@@ -1,5 +1,6 @@
-// Package ratelimit is the evaluator's per-key rate limit: a token bucket per SDK or server key, held in
-// memory (each replica limits on its own, so a fleet of N replicas admits up to N times the rate).
+// Package ratelimit is the evaluator's rate limit: a token bucket per key (an SDK or server key, or a client
+// address), held in memory (each replica limits on its own, so a fleet of N replicas admits up to N times
+// the rate).
 package ratelimit
 
 import (

@@ -68,7 +68,7 @@ func (p *OFREP) Heartbeat(dst []byte, _ *store.Env) []byte { return append(dst, 
 func (p *OFREP) Spread() bool { return true }
 
 // Retry implements Protocol: 1 to 3 s.
-func (p *OFREP) Retry() time.Duration { return time.Second + rand.N(2*time.Second) }
+func (p *OFREP) Retry() time.Duration { return time.Second + rand.N(2*time.Second) } // #nosec G404 -- jitter
 
 // appendID appends a frame with only an id: the client's Last-Event-ID is set, no event is dispatched.
 func appendID(dst []byte, version int64) []byte {

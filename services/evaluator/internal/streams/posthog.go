@@ -49,7 +49,7 @@ func (p *PostHog) Heartbeat(dst []byte, env *store.Env) []byte { return p.beacon
 func (p *PostHog) Spread() bool { return false }
 
 // Retry implements Protocol: 3 s plus up to 5 s, so a mass disconnect does not reconnect in one wave.
-func (p *PostHog) Retry() time.Duration { return 3*time.Second + rand.N(5*time.Second) }
+func (p *PostHog) Retry() time.Duration { return 3*time.Second + rand.N(5*time.Second) } // #nosec G404 -- jitter
 
 func (p *PostHog) beacon(dst []byte, env *store.Env) []byte {
 	version := p.version(env)

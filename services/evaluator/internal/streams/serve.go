@@ -79,7 +79,7 @@ func (h *Hub) Serve(ctx context.Context, w http.ResponseWriter, m *Member, p Pro
 		case <-m.notify:
 			if _, window := m.Latest(); p.Spread() && window > 0 {
 				if due == nil {
-					due = time.After(rand.N(window))
+					due = time.After(rand.N(window)) // #nosec G404 -- jitter, not a secret
 				}
 				continue
 			}
@@ -124,5 +124,5 @@ func appendRetry(dst []byte, d time.Duration) []byte {
 
 // jitter is d ± share·d, uniformly.
 func jitter(d time.Duration, share float64) time.Duration {
-	return time.Duration(float64(d) * (1 - share + 2*share*rand.Float64()))
+	return time.Duration(float64(d) * (1 - share + 2*share*rand.Float64())) // #nosec G404 -- jitter, not a secret
 }

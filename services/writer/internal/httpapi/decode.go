@@ -29,6 +29,10 @@ func decodeStrict(body []byte, v any) error { return decodeStrictly(body, v, fal
 func decodeStrictNumbers(body []byte, v any) error { return decodeStrictly(body, v, true) }
 
 func decodeStrictly(body []byte, v any, useNumber bool) error {
+	if bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
+		// encoding/json leaves v as it was: a PUT of null would store an empty resource.
+		return badJSON(errors.New("the body is null; send a JSON object"))
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if useNumber {
@@ -154,7 +158,35 @@ func readBody(c echo.Context) ([]byte, error) {
 		return nil, apperr.New(apperr.BadRequest, "nul_character",
 			"the body contains the NUL character (U+0000), which no stored text may hold")
 	}
+	if mt != "text/csv" && jsonDepth(b) > MaxJSONDepth {
+		return nil, apperr.New(apperr.BadRequest, "too_deep", "the body nests arrays and objects deeper than %d levels", MaxJSONDepth)
+	}
 	return b, nil
+}
+
+// MaxJSONDepth bounds how deep a body's arrays and objects nest: far above any flag, cohort tree or payload
+// an admin writes, far below what costs memory to decode (a map per level: 10,000 levels took 10 MB).
+const MaxJSONDepth = 64
+
+// jsonDepth is the deepest nesting of arrays and objects in body, brackets inside strings aside. It does not
+// check the JSON: the decoder does, once the depth is known to be harmless.
+func jsonDepth(body []byte) int {
+	depth, deepest, inString := 0, 0, false
+	for i := 0; i < len(body); i++ {
+		switch c := body[i]; {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '[' || c == '{':
+			depth++
+			deepest = max(deepest, depth)
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return deepest
 }
 
 // containsNUL reports a NUL byte in body or, when body is JSON, a \u0000 escape in one of its strings:

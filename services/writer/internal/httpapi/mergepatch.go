@@ -1,6 +1,9 @@
 package httpapi
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"errors"
+)
 
 // mergePatch applies an RFC 7396 JSON merge patch to doc: objects merge recursively, null removes a member,
 // anything else replaces.
@@ -11,6 +14,11 @@ func mergePatch(doc, patch []byte) ([]byte, error) {
 	}
 	if err := json.Unmarshal(patch, &p); err != nil {
 		return nil, err
+	}
+	// RFC 7396 lets any other value replace the whole document; no resource of this API is anything but an
+	// object, so such a patch (null above all, which would empty it) is a mistake.
+	if _, ok := p.(map[string]any); !ok {
+		return nil, errors.New("a merge patch must be a JSON object")
 	}
 	return json.Marshal(mergeValue(d, p))
 }

@@ -70,7 +70,7 @@ func tryLock(ctx context.Context, conn *pgxpool.Conn, space, key int32) (bool, e
 
 func unlock(ctx context.Context, conn *pgxpool.Conn, space, key int32) {
 	if _, err := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1, $2)`, space, key); err != nil {
-		conn.Conn().Close(context.Background()) // closing the session releases the lock for sure
+		_ = conn.Conn().Close(context.Background()) // closing the session releases the lock for sure
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-const tokenColumns = `id, name, scopes, created_by, created_at, expires_at, revoked_at, secret_hash`
+const tokenColumns = `id, name, scopes, created_by, created_at, expires_at, revoked_at, secret_hash` // #nosec G101 -- column names, no secret
 
 func scanToken(row pgx.Row) (admin.Token, error) {
 	var t admin.Token
