@@ -171,11 +171,16 @@ func startEvaluator(tb testing.TB, natsURL string, configure func(*config.Config
 	}
 }
 
+// waitReady waits until the evaluator is ready and its admin listener answers (the two come up
+// independently).
 func waitReady(tb testing.TB, ev evaluator) {
 	tb.Helper()
 	waitFor(tb, "the evaluator to be ready", func() error {
 		if code, body := get(tb, ev.url+"/readyz"); code != http.StatusOK {
 			return fmt.Errorf("/readyz: %d %s", code, body)
+		}
+		if code, _ := get(tb, ev.admin+"/status"); code != http.StatusOK {
+			return fmt.Errorf("/status: %d", code)
 		}
 		return nil
 	})
