@@ -48,10 +48,16 @@ func boundWaits(cfg *pgxpool.Config) {
 // caller's context may have ended.
 const cleanUpTimeout = 5 * time.Second
 
+// cleanUpContext is ctx without its end, bounded by cleanUpTimeout: for a rollback or an unlock that must
+// run after the caller gave up, but not wait forever on a PostgreSQL that stopped answering.
+func cleanUpContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), cleanUpTimeout)
+}
+
 // cleanUp runs sql on conn even when ctx has ended, for at most cleanUpTimeout; when it fails the
 // connection is closed, which ends the session and so undoes its state for sure (the pool replaces it).
 func cleanUp(ctx context.Context, conn *pgxpool.Conn, sql string, args ...any) {
-	bounded, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanUpTimeout)
+	bounded, cancel := cleanUpContext(ctx)
 	defer cancel()
 	if _, err := conn.Exec(bounded, sql, args...); err != nil {
 		conn.Conn().Close(bounded) //nolint:errcheck
