@@ -83,7 +83,7 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	events := httpapi.NewVersionFeed(db, log.Named("events"))
 	api := &httpapi.Server{Environments: db, Flags: db, Cohorts: db, Bulk: db, Audit: db, Tokens: db, Definitions: db,
 		Events: events, AdminToken: cfg.AdminToken, Log: log.Named("http"), Ready: &ready, SchemaReady: &schemaReady,
-		Metrics: httpapi.NewMetrics(mon.Registry)}
+		Metrics: httpapi.NewMetrics(mon.Registry), RequestTimeout: cfg.RequestTimeout, UploadTimeout: cfg.HTTP.WriteTimeout}
 	handler := api.Handler()
 	if err := webui.Mount(handler, ui.Assets(), webui.Options{EvaluatorURL: cfg.EvaluatorURL}); err != nil {
 		return err
@@ -97,11 +97,13 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	notifying, stopNotifying := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopNotifying()
 	published := make(chan struct{})
+	readiness := newReadiness(&ready)
 	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { readiness.probe(gctx, db.Pool, log); return nil })
 	g.Go(func() error { events.Run(gctx); return nil }) // ends the event streams, so that HTTP can drain
 	g.Go(func() error {
 		defer close(published)
-		return publish(publishing, db, pub, &schemaReady, &ready, log)
+		return publish(publishing, db, pub, &schemaReady, readiness, log)
 	})
 	g.Go(func() error { return pub.Notify(notifying) })
 	g.Go(func() error { return nc.Watch(gctx) })
@@ -124,7 +126,7 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 }
 
 // publish migrates the database, sets up the stream, and runs the publisher until ctx ends.
-func publish(ctx context.Context, db *postgres.DB, pub *publisher.Publisher, schemaReady, ready *atomic.Bool, log *zap.Logger) error {
+func publish(ctx context.Context, db *postgres.DB, pub *publisher.Publisher, schemaReady *atomic.Bool, ready *readiness, log *zap.Logger) error {
 	if err := migrate(ctx, db, log); err != nil {
 		return err
 	}
@@ -135,7 +137,7 @@ func publish(ctx context.Context, db *postgres.DB, pub *publisher.Publisher, sch
 	if ctx.Err() != nil {
 		return nil
 	}
-	ready.Store(true)
+	ready.start()
 	log.Info("writer ready")
 	return pub.Run(ctx)
 }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"encoding/json"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -72,14 +71,26 @@ func adminGet(tb testing.TB, base string) answer {
 	return answer{resp.StatusCode, body.Code, resp.Header.Get("Retry-After")}
 }
 
-// gate is a TCP proxy to PostgreSQL that can be shut: while shut it closes every connection it is offered
-// and has cut the ones it carried, as a PostgreSQL that went away would.
+// gate is a TCP proxy to PostgreSQL that can be shut or frozen. While shut it closes every connection it is
+// offered and has cut the ones it carried, as a PostgreSQL that went away would. While frozen it accepts
+// connections and keeps every one open but forwards nothing either way, as a PostgreSQL stopped by SIGSTOP, a
+// stalled disk or a network that drops packets would: no error ever comes, only silence. Opened again, it
+// forwards what it held back.
 type gate struct {
 	target string
 	mu     sync.Mutex
-	isOpen bool
+	thawed *sync.Cond // broadcast whenever state changes
+	state  gateState
 	conns  map[net.Conn]bool
 }
+
+type gateState int
+
+const (
+	gateShut gateState = iota
+	gateOpen
+	gateFrozen
+)
 
 // behindGate returns dbURL with its host replaced by a shut gate in front of it.
 func behindGate(tb testing.TB, dbURL string) (string, *gate) {
@@ -93,6 +104,7 @@ func behindGate(tb testing.TB, dbURL string) (string, *gate) {
 		tb.Fatal(err)
 	}
 	g := &gate{target: u.Host, conns: map[net.Conn]bool{}}
+	g.thawed = sync.NewCond(&g.mu)
 	tb.Cleanup(func() { l.Close(); g.open(false) })
 	go g.serve(l)
 	u.Host = l.Addr().String()
@@ -103,15 +115,27 @@ func behindGate(tb testing.TB, dbURL string) (string, *gate) {
 }
 
 func (g *gate) open(open bool) {
+	if open {
+		g.set(gateOpen)
+	} else {
+		g.set(gateShut)
+	}
+}
+
+// freeze stops forwarding, on the connections the gate carries and on the ones it accepts from now on.
+func (g *gate) freeze() { g.set(gateFrozen) }
+
+func (g *gate) set(s gateState) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.isOpen = open
-	if !open {
+	g.state = s
+	if s == gateShut {
 		for c := range g.conns {
 			c.Close()
 			delete(g.conns, c)
 		}
 	}
+	g.thawed.Broadcast()
 }
 
 func (g *gate) serve(l net.Listener) {
@@ -126,9 +150,9 @@ func (g *gate) serve(l net.Listener) {
 
 func (g *gate) carry(c net.Conn) {
 	g.mu.Lock()
-	open := g.isOpen
+	shut := g.state == gateShut
 	g.mu.Unlock()
-	if !open {
+	if shut {
 		c.Close()
 		return
 	}
@@ -140,7 +164,38 @@ func (g *gate) carry(c net.Conn) {
 	g.mu.Lock()
 	g.conns[c], g.conns[pg] = true, true
 	g.mu.Unlock()
-	go func() { _, _ = io.Copy(pg, c); pg.Close() }()
-	_, _ = io.Copy(c, pg)
-	c.Close()
+	go g.forward(pg, c)
+	g.forward(c, pg)
+}
+
+// forward copies src to dst, holding each chunk back while the gate is frozen, until either side closes or
+// the gate shuts.
+func (g *gate) forward(dst, src net.Conn) {
+	defer dst.Close()
+	defer src.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			if !g.waitUnfrozen() {
+				return
+			}
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// waitUnfrozen waits while the gate is frozen and reports whether it is open.
+func (g *gate) waitUnfrozen() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for g.state == gateFrozen {
+		g.thawed.Wait()
+	}
+	return g.state == gateOpen
 }

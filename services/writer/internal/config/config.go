@@ -48,6 +48,9 @@ type Config struct {
 	// SigningKeyFile is HALYARD_SIGNING_KEY_FILE: the Ed25519 private key (PKCS #8 PEM) every snapshot is
 	// signed with ("": snapshots go unsigned; ADR 0017).
 	SigningKeyFile string
+	// RequestTimeout is HALYARD_REQUEST_TIMEOUT: how long an admin call may take before it answers 503
+	// (imports and cohort uploads: HALYARD_HTTP_WRITE_TIMEOUT instead). 0: httpapi.DefaultRequestTimeout.
+	RequestTimeout time.Duration
 }
 
 // AdminOff is the HALYARD_ADMIN_ADDR that disables the admin listener.
@@ -73,6 +76,8 @@ var Help = `Environment:
   HALYARD_SIGNING_KEY_FILE an Ed25519 private key (PEM, openssl genpkey -algorithm ed25519) to sign every
                            snapshot with, for evaluators given its public key (default none: unsigned)
   HALYARD_ADMIN_ADDR       admin listener for /metrics and /status (default :9090; off disables it)
+  HALYARD_REQUEST_TIMEOUT  how long an admin call may take before it answers 503, e.g. while PostgreSQL does
+                           not answer (default 10s; imports and cohort uploads: HALYARD_HTTP_WRITE_TIMEOUT)
   HALYARD_OUTBOX_STUCK_AFTER
                            /status says degraded once a change has waited this long to be published
                            (default 30s)
@@ -114,6 +119,9 @@ func FromEnv() (Config, error) {
 	if c.OutboxStuckAfter, err = time.ParseDuration(envOr("HALYARD_OUTBOX_STUCK_AFTER", "30s")); err != nil {
 		errs = append(errs, fmt.Errorf("HALYARD_OUTBOX_STUCK_AFTER: %q is not a duration (like 30s)", os.Getenv("HALYARD_OUTBOX_STUCK_AFTER")))
 	}
+	if c.RequestTimeout, err = time.ParseDuration(envOr("HALYARD_REQUEST_TIMEOUT", "10s")); err != nil {
+		errs = append(errs, fmt.Errorf("HALYARD_REQUEST_TIMEOUT: %q is not a duration (like 10s)", os.Getenv("HALYARD_REQUEST_TIMEOUT")))
+	}
 	c.HTTP, err = httpserve.ConfigFromEnv(os.Getenv, DefaultHTTP)
 	return c, errors.Join(append(errs, err)...)
 }
@@ -137,6 +145,9 @@ func (c Config) Validate() error {
 	}
 	if c.ReconcileInterval != 0 && c.ReconcileInterval < 100*time.Millisecond { // 0: the default
 		errs = append(errs, errors.New("HALYARD_RECONCILE_INTERVAL must be at least 100ms"))
+	}
+	if c.RequestTimeout != 0 && c.RequestTimeout < 100*time.Millisecond { // 0: the default
+		errs = append(errs, errors.New("HALYARD_REQUEST_TIMEOUT must be at least 100ms"))
 	}
 	if c.LogFormat != "json" && c.LogFormat != "console" {
 		errs = append(errs, errors.New("HALYARD_LOG_FORMAT must be json or console"))

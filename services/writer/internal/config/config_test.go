@@ -27,7 +27,7 @@ func TestFromEnvDefaultsAndValidate(t *testing.T) {
 	}
 	if c.Addr != ":8080" || c.Stream != "HALYARD_SNAPSHOTS" || c.StreamReplicas != 1 || c.PollInterval != time.Second ||
 		c.NATS.URL != natsconn.DefaultURL || c.HTTP != DefaultHTTP || c.AdminAddr != ":9090" ||
-		c.OutboxStuckAfter != 30*time.Second || c.Tracing.Enabled() {
+		c.OutboxStuckAfter != 30*time.Second || c.Tracing.Enabled() || c.RequestTimeout != 10*time.Second {
 		t.Errorf("defaults = %+v", c)
 	}
 	if err := c.Validate(); err != nil {
@@ -41,13 +41,13 @@ func TestFromEnvDefaultsAndValidate(t *testing.T) {
 
 func TestValidateReportsEveryProblem(t *testing.T) {
 	c := Config{AdminToken: "short", StreamReplicas: 2, PollInterval: time.Millisecond, LogFormat: "xml", SubjectPrefix: "a.>",
-		AdminAddr: "9090", OutboxStuckAfter: -time.Second, EvaluatorURL: "flags.example.com"}
+		AdminAddr: "9090", OutboxStuckAfter: -time.Second, EvaluatorURL: "flags.example.com", RequestTimeout: time.Millisecond}
 	err := c.Validate()
 	if err == nil {
 		t.Fatal("Validate accepted a bad configuration")
 	}
 	for _, want := range []string{"DATABASE_URL", "HALYARD_ADMIN_TOKEN", "HALYARD_STREAM_REPLICAS", "HALYARD_OUTBOX_POLL", "HALYARD_LOG_FORMAT", "HALYARD_LOG_LEVEL", "HALYARD_SUBJECT_PREFIX",
-		"HALYARD_ADMIN_ADDR", "HALYARD_OUTBOX_STUCK_AFTER", "HALYARD_EVALUATOR_URL"} {
+		"HALYARD_ADMIN_ADDR", "HALYARD_OUTBOX_STUCK_AFTER", "HALYARD_EVALUATOR_URL", "HALYARD_REQUEST_TIMEOUT"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s: %v", want, err)
 		}

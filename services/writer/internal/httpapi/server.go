@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/halyard-flags/halyard/services/writer/internal/admin"
 	"github.com/halyard-flags/halyard/shared/apperr"
@@ -45,6 +46,9 @@ type Server struct {
 	SchemaReady *atomic.Bool
 	// Metrics, when set, are fed by every request (NewMetrics); unset, the API keeps them to itself.
 	Metrics *Metrics
+	// RequestTimeout bounds each admin call (DefaultRequestTimeout when 0); UploadTimeout bounds imports
+	// and cohort member uploads instead (none when 0). See timeout.go.
+	RequestTimeout, UploadTimeout time.Duration
 }
 
 // route is one admin API route and the scope it needs.
@@ -123,6 +127,9 @@ func (s *Server) Handler() *echo.Echo {
 			limit = limitBody(MaxUploadBytes)
 		}
 		mw := []echo.MiddlewareFunc{s.requireSchema, s.authenticate, limit, requireScope(r.scope)}
+		if d := s.timeoutOf(r); d > 0 {
+			mw = append([]echo.MiddlewareFunc{requestTimeout(d)}, mw...)
+		}
 		if changes(r.method) {
 			mw = append([]echo.MiddlewareFunc{countChange(m, resourceOf(r.path))}, mw...)
 		}

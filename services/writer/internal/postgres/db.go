@@ -49,13 +49,15 @@ func (db *DB) committed(envID int64) {
 const DefaultMaxConns = 20
 
 // Open sets up a pool. It does not wait for PostgreSQL: connections are made on first use, so a writer
-// started while PostgreSQL is down runs, answers 503, and recovers by itself once PostgreSQL is back.
+// started while PostgreSQL is down runs, answers 503, and recovers by itself once PostgreSQL is back. Every
+// wait on PostgreSQL is bounded (timeouts.go).
 func Open(ctx context.Context, url string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres.Open: %w", err)
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
+	boundWaits(cfg)
 	if !strings.Contains(url, "pool_max_conns") {
 		// pgxpool's default, max(4, cores), is too few: each admin request holds a connection for a read
 		// and for its change, and the publisher holds one, so on a small machine requests queued for a
@@ -71,8 +73,22 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	return db, nil
 }
 
-// Close closes the pool.
-func (db *DB) Close() { db.Pool.Close() }
+// closeTimeout bounds Close. Closing a connection to a PostgreSQL that stopped answering waits for pgx's
+// cancel request and goodbye, up to 15 s each; a stopping writer leaves them unfinished (the operating
+// system closes the sockets when it exits) rather than overrun its orchestrator's grace period.
+const closeTimeout = 5 * time.Second
+
+// Close closes the pool, waiting at most closeTimeout.
+func (db *DB) Close() {
+	closed := make(chan struct{})
+	go func() { db.Pool.Close(); close(closed) }()
+	t := time.NewTimer(closeTimeout)
+	defer t.Stop()
+	select {
+	case <-closed:
+	case <-t.C:
+	}
+}
 
 const maxTransactAttempts = 5
 
@@ -106,13 +122,19 @@ func retry(ctx context.Context, attempt func() error) error {
 }
 
 // unavailable is err as the client-facing error when it says PostgreSQL cannot be reached (no connection
-// could be made, the connection was lost, the server is shutting down or out of connections), and nil when
-// PostgreSQL answered.
+// could be made, the connection was lost, the server is shutting down or out of connections) or did not
+// answer in time (the request's deadline passed, a statement or lock timeout), and nil when PostgreSQL
+// answered.
 func unavailable(err error, op string) *apperr.Error {
 	if !isUnavailable(err) {
 		return nil
 	}
 	e := apperr.New(apperr.Unavailable, "database_unavailable", "the database cannot be reached; retry shortly")
+	if isTimeout(err) {
+		// The statement may have reached PostgreSQL before the answer stopped coming: say so, since a
+		// retried change could then apply twice or conflict with itself.
+		e.Message = "the database did not answer in time; retry shortly (a change may have been saved: read it back first)"
+	}
 	e.Err = fmt.Errorf("%s: %w", op, err)
 	return e
 }
@@ -124,6 +146,9 @@ func isUnavailable(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) { // the caller gave up, not PostgreSQL
 		return false
 	}
+	if isTimeout(err) {
+		return true
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) { // PostgreSQL answered; these answers mean it cannot serve us now
 		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "53300" || strings.HasPrefix(pgErr.Code, "57P")
@@ -132,6 +157,16 @@ func isUnavailable(err error) bool {
 	var netErr net.Error
 	return errors.As(err, &connectErr) || errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, io.EOF) || pgconn.SafeToRetry(err)
+}
+
+// isTimeout reports an answer that did not come in time: the caller's deadline passed (a request timeout),
+// or PostgreSQL ended the statement after statement_timeout (57014) or lock_timeout (55P03).
+func isTimeout(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "57014" || pgErr.Code == "55P03"
+	}
+	return errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err)
 }
 
 func isRetryable(err error) bool {

@@ -89,7 +89,8 @@ type editQueue struct {
 
 func newEditQueue(db *DB) *editQueue { return &editQueue{db: db, waiting: map[int64][]*flagEdit{}} }
 
-// commit stores e's edit together with the others of its environment waiting now, and returns its result.
+// commit stores e's edit together with the others of its environment waiting now, and returns its result,
+// or its context's error as soon as that ends.
 func (q *editQueue) commit(e *flagEdit) (admin.FlagRecord, int64, error) {
 	e.done = make(chan struct{})
 	q.edits.Add(1)
@@ -100,8 +101,15 @@ func (q *editQueue) commit(e *flagEdit) (admin.FlagRecord, int64, error) {
 	if !running {
 		go q.run(e.envID)
 	}
-	<-e.done
-	return e.rec, e.version, e.err
+	select {
+	case <-e.done:
+		return e.rec, e.version, e.err
+	case <-e.ctx.Done():
+		// The request's deadline passed (PostgreSQL is slow or gone) or its client left: it gets its answer
+		// now, while the group's statement finishes or fails under groupTimeout. Whether the edit was
+		// applied is then unknown, as for any change whose commit did not answer.
+		return admin.FlagRecord{}, 0, e.ctx.Err()
+	}
 }
 
 // run commits the environment's waiting edits, group by group, until none is left.

@@ -26,7 +26,12 @@ func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(migrationLock)); err != nil {
 		return nil, fmt.Errorf("postgres.Migrate: lock: %w", err)
 	}
-	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(migrationLock)) //nolint:errcheck
+	defer cleanUp(ctx, conn, `SELECT pg_advisory_unlock($1)`, int64(migrationLock))
+	// A migration's DDL may rightly run longer than the pool's statement_timeout on a large database.
+	if _, err := conn.Exec(ctx, `SET statement_timeout = 0`); err != nil {
+		return nil, fmt.Errorf("postgres.Migrate: %w", err)
+	}
+	defer cleanUp(ctx, conn, `RESET statement_timeout`)
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
 		return nil, fmt.Errorf("postgres.Migrate: %w", err)

@@ -74,7 +74,9 @@ func (db *DB) changeOnce(ctx context.Context, envID int64, actor admin.Actor, fn
 	}
 	defer func() {
 		if conn.Conn().PgConn().TxStatus() != 'I' { // not committed by recordAndCommit
-			_ = tx.Rollback(context.WithoutCancel(ctx))
+			rollback, cancel := cleanUpContext(ctx)
+			defer cancel()
+			_ = tx.Rollback(rollback)
 		}
 	}()
 	et := &envTx{tx: tx, envID: envID, actor: actor, maxPayload: db.maxPayload()}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/halyard-flags/halyard/shared/wire"
 	"github.com/jackc/pgx/v5"
@@ -43,8 +44,19 @@ func (o *Outbox) commit(envID int64) {
 	}
 }
 
+// The publisher's queries have no request to bound them: these do, so that a PostgreSQL that stops
+// answering stalls publishing for a while, not forever (the publisher retries at its next wake-up).
+const (
+	outboxQueryTimeout = 10 * time.Second
+	// publishTimeout bounds Publish's own work on PostgreSQL (the lock, reading the snapshot, marking it
+	// published), not the publish to NATS it calls: a snapshot of tens of thousands of flags takes seconds.
+	publishTimeout = time.Minute
+)
+
 // Pending lists environments with outbox rows not yet published.
 func (o *Outbox) Pending(ctx context.Context) ([]int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, outboxQueryTimeout)
+	defer cancel()
 	rows, err := o.pool.Query(ctx, `SELECT DISTINCT environment_id FROM outbox WHERE published_at IS NULL ORDER BY 1`)
 	if err != nil {
 		return nil, fmt.Errorf("postgres.Outbox.Pending: %w", err)
@@ -71,6 +83,8 @@ type position struct {
 func (o *Outbox) Publish(ctx context.Context, stream string, envID int64,
 	publish func(snap *wire.Snapshot, traces []map[string]string, lastSeq uint64, lastVersion int64) (seq uint64, version int64, err error),
 ) (marked int64, locked bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
+	defer cancel()
 	conn, err := o.pool.Acquire(ctx)
 	if err != nil {
 		return 0, false, fmt.Errorf("postgres.Outbox.Publish(%d): %w", envID, err)
@@ -104,9 +118,7 @@ func tryPublishLock(ctx context.Context, conn *pgxpool.Conn, envID int64) (bool,
 
 func unlockPublish(ctx context.Context, conn *pgxpool.Conn, envID int64) {
 	// #nosec G115 -- as in tryPublishLock
-	if _, err := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1, $2)`, int32(publishLockSpace), int32(envID)); err != nil {
-		_ = conn.Conn().Close(context.Background()) // closing the session releases the lock for sure
-	}
+	cleanUp(ctx, conn, `SELECT pg_advisory_unlock($1, $2)`, int32(publishLockSpace), int32(envID))
 }
 
 // markPublished records last as the environment's last publication on stream and marks every pending
@@ -133,6 +145,8 @@ func markPublished(ctx context.Context, conn *pgx.Conn, envID int64, stream stri
 // own transaction would make every commit wait on PostgreSQL's single notification lock, held through the
 // WAL flush.
 func (o *Outbox) Notify(ctx context.Context, payload string) error {
+	ctx, cancel := context.WithTimeout(ctx, outboxQueryTimeout)
+	defer cancel()
 	if _, err := o.pool.Exec(ctx, `SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`,
 		OutboxChannel, payload); err != nil {
 		return fmt.Errorf("postgres.Outbox.Notify: %w", err)
@@ -151,7 +165,7 @@ func (o *Outbox) Listen(ctx context.Context, notified func(payload string)) erro
 	if _, err := conn.Exec(ctx, "LISTEN "+OutboxChannel); err != nil {
 		return fmt.Errorf("postgres.Outbox.Listen: %w", err)
 	}
-	defer conn.Exec(context.WithoutCancel(ctx), "UNLISTEN *") //nolint:errcheck
+	defer cleanUp(ctx, conn, "UNLISTEN *")
 	for {
 		n, err := conn.Conn().WaitForNotification(ctx)
 		if err != nil {

@@ -69,9 +69,7 @@ func tryLock(ctx context.Context, conn *pgxpool.Conn, space, key int32) (bool, e
 }
 
 func unlock(ctx context.Context, conn *pgxpool.Conn, space, key int32) {
-	if _, err := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1, $2)`, space, key); err != nil {
-		_ = conn.Conn().Close(context.Background()) // closing the session releases the lock for sure
-	}
+	cleanUp(ctx, conn, `SELECT pg_advisory_unlock($1, $2)`, space, key)
 }
 
 // Catalog reads the last publication recorded for every environment on stream (environment id → version).

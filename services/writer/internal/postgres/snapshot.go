@@ -60,7 +60,9 @@ func readSnapshot(ctx context.Context, conn *pgx.Conn, envID int64, stream strin
 	b.Queue(`COMMIT`)
 	err = conn.SendBatch(ctx, b).Close()
 	if conn.PgConn().TxStatus() != 'I' {
-		if _, rerr := conn.Exec(context.WithoutCancel(ctx), `ROLLBACK`); rerr != nil && err == nil {
+		rollback, cancel := cleanUpContext(ctx)
+		defer cancel()
+		if _, rerr := conn.Exec(rollback, `ROLLBACK`); rerr != nil && err == nil {
 			err = rerr
 		}
 	}

@@ -53,6 +53,9 @@ func TestIsUnavailable(t *testing.T) {
 		{"caller gave up", fmt.Errorf("q: %w", context.Canceled), false},
 		{"plain error", errors.New("boom"), false},
 		{"network error", &net.OpError{Op: "read", Err: errors.New("connection reset")}, true},
+		{"request deadline passed", fmt.Errorf("q: %w", context.DeadlineExceeded), true},
+		{"statement timeout", &pgconn.PgError{Code: "57014"}, true},
+		{"lock timeout", &pgconn.PgError{Code: "55P03"}, true},
 	} {
 		if got := IsUnavailable(tc.err); got != tc.want {
 			t.Errorf("%s: IsUnavailable(%v) = %v, want %v", tc.name, tc.err, got, tc.want)
