@@ -41,6 +41,10 @@ type Config struct {
 	OutboxStuckAfter time.Duration
 	// EvaluatorURL is HALYARD_EVALUATOR_URL: where SDKs reach an evaluator, filled into the admin UI's snippets.
 	EvaluatorURL string
+	// TestPauseAt is HALYARD_TEST_PAUSE_AT: for fault tests only, the publisher stops for good at this step
+	// of commit → publish → mark (TestPauseSteps) and logs it, so that the test can kill the writer there;
+	// refused unless WRITER_ADDR and NATS_URL are on loopback (testpause.go).
+	TestPauseAt string
 }
 
 // AdminOff is the HALYARD_ADMIN_ADDR that disables the admin listener.
@@ -71,6 +75,8 @@ var Help = `Environment:
   HALYARD_LOG_LEVEL        debug, info, warn or error (default info)
   HALYARD_DEBUG            set to anything: debug-level logs when HALYARD_LOG_LEVEL is not set
   HALYARD_EVALUATOR_URL    evaluators' URL as SDKs reach it, filled into the admin UI's SDK snippets (default none)
+  HALYARD_TEST_PAUSE_AT    tests only: stop publishing for good at after-commit, after-puback or after-mark;
+                           refused unless WRITER_ADDR and NATS_URL are loopback
 ` + httpserve.Help(DefaultHTTP)
 
 // FromEnv reads the configuration; call Validate before use. It reports every value it cannot parse.
@@ -86,6 +92,7 @@ func FromEnv() (Config, error) {
 		LogLevel:      logging.LevelFromEnv(os.Getenv),
 		AdminAddr:     envOr("HALYARD_ADMIN_ADDR", ":9090"),
 		EvaluatorURL:  os.Getenv("HALYARD_EVALUATOR_URL"),
+		TestPauseAt:   os.Getenv("HALYARD_TEST_PAUSE_AT"),
 	}
 	var errs []error
 	var err error
@@ -143,7 +150,7 @@ func (c Config) Validate() error {
 	if strings.ContainsAny(c.SubjectPrefix, " *>") || c.SubjectPrefix == "" {
 		errs = append(errs, errors.New("HALYARD_SUBJECT_PREFIX must be a plain subject"))
 	}
-	return errors.Join(append(errs, c.NATS.Validate(), c.HTTP.Validate())...)
+	return errors.Join(append(errs, c.NATS.Validate(), c.HTTP.Validate(), c.validateTestPauseAt())...)
 }
 
 // connString matches the connection string pgx quotes at the start of its parse errors (password masked).

@@ -25,6 +25,8 @@ type Publisher struct {
 	log            *zap.Logger
 	published      func(envID, version int64, bytes int)
 	observer       Observer
+	pauseStep      string // PauseAt: tests only
+	pause          func(ctx context.Context, step string, envID, version int64)
 
 	st jetstream.Stream
 	id string // this publisher's NOTIFY payload, to ignore its own notifications
