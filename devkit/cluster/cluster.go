@@ -34,12 +34,16 @@ type Options struct {
 	// LameDuck is the processes' HALYARD_LAME_DUCK: how long a stopped process stays up, not ready. The
 	// default, 0, stops them at once (tests, make dev); a test behind a load balancer sets it.
 	LameDuck time.Duration
+	// NATSNodes, when 3, starts three routed in-process NATS servers instead of one (NATSPort and NATSUser
+	// are then unused), and the writer creates the stream with 3 replicas.
+	NATSNodes int
 }
 
 // Cluster is a running local Halyard.
 type Cluster struct {
 	Opts          Options
-	NATS          *NATS // nil when Options.NATSURL was given
+	NATS          *NATS        // nil when Options.NATSURL or NATSNodes was given
+	NATSCluster   *NATSCluster // set when Options.NATSNodes was given
 	NATSURL       string
 	DatabaseURL   string
 	Writer        *Process
@@ -134,6 +138,14 @@ func (c *Cluster) startNATS() error {
 		c.NATSURL = c.Opts.NATSURL
 		return nil
 	}
+	if c.Opts.NATSNodes > 1 {
+		nc, err := StartNATSCluster(c.Opts.NATSNodes, filepath.Join(c.Opts.WorkDir, "nats"))
+		if err != nil {
+			return err
+		}
+		c.NATSCluster, c.NATSURL = nc, nc.URL()
+		return nil
+	}
 	n, err := StartNATSWithUser(c.Opts.NATSPort, filepath.Join(c.Opts.WorkDir, "nats"), c.Opts.NATSUser, c.Opts.NATSPassword)
 	if err != nil {
 		return err
@@ -184,6 +196,9 @@ func (c *Cluster) NewWriter(addr string) *Process {
 		"HALYARD_ADMIN_TOKEN=" + c.Opts.AdminToken, "HALYARD_LOG_FORMAT=" + c.Opts.LogFormat,
 		"HALYARD_LAME_DUCK=" + c.Opts.LameDuck.String(),
 	}}
+	if c.NATSCluster != nil {
+		p.Env = append(p.Env, "HALYARD_STREAM_REPLICAS=3")
+	}
 	if len(c.Opts.EvaluatorAddrs) > 0 { // the admin UI's SDK snippets point at the first evaluator
 		p.Env = append(p.Env, "HALYARD_EVALUATOR_URL=http://"+c.Opts.EvaluatorAddrs[0])
 	}
@@ -214,6 +229,9 @@ func (c *Cluster) Stop(ctx context.Context) error {
 	}
 	if c.NATS != nil {
 		c.NATS.Stop()
+	}
+	if c.NATSCluster != nil {
+		c.NATSCluster.Stop()
 	}
 	if c.dropDatabase != nil {
 		errs = append(errs, c.dropDatabase(ctx))
