@@ -18,8 +18,9 @@ import (
 func TestFaultTwentyEvaluatorsRestartAtOnce(t *testing.T) {
 	slowFault(t)
 	const evaluators, environments = 20, 5
-	c := startClusterWith(t, evaluators, func(*cluster.Options) {})
+	c := startClusterWith(t, 0, func(*cluster.Options) {})
 	ctx := context.Background()
+	startEvaluators(t, c, evaluators)
 	envs := make([]admin.Environment, environments)
 	var cl *admin.Client
 	for i := range envs {
@@ -116,4 +117,37 @@ func eachAtOnce(t *testing.T, procs []*cluster.Process, fn func(*cluster.Process
 	if t.Failed() {
 		t.FailNow()
 	}
+}
+
+// startEvaluators starts n more evaluators of the cluster at once and waits until they are ready. An
+// evaluator whose free port was taken meanwhile (by another test on the machine) is started again on
+// another one.
+func startEvaluators(t *testing.T, c *cluster.Cluster, n int) {
+	t.Helper()
+	evs := make([]*cluster.Process, n)
+	for i := range evs {
+		addr, _ := cluster.FreeAddr()
+		evs[i] = c.NewEvaluator(addr)
+	}
+	t.Cleanup(func() {
+		for _, ev := range evs {
+			_ = ev.Stop(10 * time.Second)
+		}
+	})
+	eachAtOnce(t, evs, func(ev *cluster.Process) error {
+		for attempt := 1; ; attempt++ {
+			if err := ev.Start(); err != nil {
+				return err
+			}
+			err := ev.WaitReady(context.Background(), 60*time.Second)
+			if err == nil || attempt == 3 {
+				return err
+			}
+			_ = ev.Stop(10 * time.Second)
+			ev.Addr, _ = cluster.FreeAddr()
+			ev.AdminAddr, _ = cluster.FreeAddr()
+			ev.Env = append(ev.Env, "EVALUATOR_ADDR="+ev.Addr, "HALYARD_ADMIN_ADDR="+ev.AdminAddr)
+		}
+	})
+	c.Evaluators = append(c.Evaluators, evs...)
 }
