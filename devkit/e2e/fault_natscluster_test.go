@@ -104,13 +104,12 @@ func waitEvaluatorAtLeast(tb testing.TB, ev *cluster.Process, envID, version int
 // backgroundLoad is an admin changing a flag every 100 ms and SDKs reading it from every evaluator every
 // 20 ms, until stop.
 type backgroundLoad struct {
-	cancel             context.CancelFunc
-	wg                 sync.WaitGroup
-	last               atomic.Int64 // the last version a write produced
-	writes, reads      atomic.Int64
-	mu                 sync.Mutex
-	failures           []string
-	writeErrs, readErr atomic.Int64
+	cancel        context.CancelFunc
+	wg            sync.WaitGroup
+	last          atomic.Int64 // the last version a write produced
+	writes, reads atomic.Int64
+	mu            sync.Mutex
+	failures      []string
 }
 
 func startWritesAndReads(tb testing.TB, c *cluster.Cluster, cl *admin.Client, env admin.Environment, key string) *backgroundLoad {
