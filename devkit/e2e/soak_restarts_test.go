@@ -12,13 +12,13 @@ import (
 const soakNATSDown = 3 * time.Second
 
 // restartInTurn restarts one component every interval, in turn: an evaluator, the writer, a NATS node, the
-// next evaluator, the writer, the next NATS node, … The last restart ends well before the load does.
+// next evaluator, the writer, the next NATS node, … The last restart starts an interval before the load ends.
 func restartInTurn(t *testing.T, c *cluster.Cluster, lb *haproxy, s *soakObservers, duration, every time.Duration) {
 	t.Helper()
 	start := time.Now()
 	for i := 0; ; i++ {
 		next := start.Add(time.Duration(i+1) * every)
-		if next.Add(20 * time.Second).After(start.Add(duration)) {
+		if next.Add(every).After(start.Add(duration)) {
 			return
 		}
 		time.Sleep(time.Until(next)) // the schedule, not a wait for a condition
