@@ -128,6 +128,21 @@ clean: dev-reset ## remove bin/ and .dev/ (refused while make dev runs)
 help: ## this list
 	@awk -F ':.*## ' '/^[a-z][a-z-]*:.*## / { printf "  make %-10s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
+# The fault matrix (docs/reliability.md) against the real binaries: the fast fault tests run in make test too;
+# HALYARD_FAULTS=all adds the slow ones (a 3-node NATS cluster losing each node, twenty evaluators restarted at
+# once), and a 1-minute soak ends it. .ci/run runs it after make test.
+FAULT_TESTS := ^(TestFault|TestSoak$$|TestWipedJetStreamIsRefilled$$|TestTwoWritersNeverPublishOlderAfterNewer$$|TestChangeCommittedDuringNATSOutage|TestRollingRestart)
+SOAK_DURATION ?= 10m
+.PHONY: test-faults soak haproxy
+test-faults: haproxy ## the fault matrix against the real binaries, slow ones included, then a 1-minute soak (< 5 min)
+	cd devkit && HALYARD_FAULTS=all SOAK_DURATION=1m SOAK_RESTART_EVERY=15s go test -count=1 -timeout 15m -v -run '$(FAULT_TESTS)' ./e2e/
+
+soak: haproxy ## SDK load while a flag changes every second and a component restarts every minute (SOAK_DURATION, default 10m)
+	cd devkit && SOAK_DURATION=$(SOAK_DURATION) go test -count=1 -timeout 3h -v -run '^TestSoak$$' ./e2e/
+
+haproxy: ## HAProxy, which the rolling-restart tests and the soak run the evaluators behind (apt-get install when missing)
+	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || apt-get install -y haproxy || sudo apt-get install -y haproxy
+
 .PHONY: bench
 bench: ## benchmarks, not part of `make test`: writes docs/benchmarks.md and .json (BENCH_QUICK=1: < 2 min smoke run)
 	@command -v wrk >/dev/null || apt-get install -y wrk || sudo apt-get install -y wrk

@@ -40,12 +40,16 @@ type Options struct {
 	NATSAccounts *Accounts
 	WriterEnv    []string // more environment variables for writers (NAME=value)
 	EvaluatorEnv []string // more environment variables for evaluators
+	// NATSNodes, when 3, starts three routed in-process NATS servers instead of one (NATSPort and NATSUser
+	// are then unused), and the writer creates the stream with 3 replicas.
+	NATSNodes int
 }
 
 // Cluster is a running local Halyard.
 type Cluster struct {
 	Opts          Options
-	NATS          *NATS // nil when Options.NATSURL was given
+	NATS          *NATS        // nil when Options.NATSURL or NATSNodes was given
+	NATSCluster   *NATSCluster // set when Options.NATSNodes was given
 	NATSURL       string
 	DatabaseURL   string
 	Writer        *Process
@@ -140,6 +144,14 @@ func (c *Cluster) startNATS() error {
 		c.NATSURL = c.Opts.NATSURL
 		return nil
 	}
+	if c.Opts.NATSNodes > 1 {
+		nc, err := StartNATSCluster(c.Opts.NATSNodes, filepath.Join(c.Opts.WorkDir, "nats"))
+		if err != nil {
+			return err
+		}
+		c.NATSCluster, c.NATSURL = nc, nc.URL()
+		return nil
+	}
 	dir := filepath.Join(c.Opts.WorkDir, "nats")
 	start := func() (*NATS, error) {
 		return StartNATSWithUser(c.Opts.NATSPort, dir, c.Opts.NATSUser, c.Opts.NATSPassword)
@@ -198,6 +210,9 @@ func (c *Cluster) NewWriter(addr string) *Process {
 		"HALYARD_LAME_DUCK=" + c.Opts.LameDuck.String(),
 	}}
 	p.Env = append(p.Env, c.Opts.WriterEnv...)
+	if c.NATSCluster != nil {
+		p.Env = append(p.Env, "HALYARD_STREAM_REPLICAS=3")
+	}
 	if len(c.Opts.EvaluatorAddrs) > 0 { // the admin UI's SDK snippets point at the first evaluator
 		p.Env = append(p.Env, "HALYARD_EVALUATOR_URL=http://"+c.Opts.EvaluatorAddrs[0])
 	}
@@ -236,6 +251,9 @@ func (c *Cluster) Stop(ctx context.Context) error {
 	}
 	if c.NATS != nil {
 		c.NATS.Stop()
+	}
+	if c.NATSCluster != nil {
+		c.NATSCluster.Stop()
 	}
 	if c.dropDatabase != nil {
 		errs = append(errs, c.dropDatabase(ctx))

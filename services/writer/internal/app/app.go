@@ -78,7 +78,8 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	pub := publisher.New(outbox, js,
 		publisher.Stream{Name: cfg.Stream, SubjectPrefix: cfg.SubjectPrefix, Replicas: cfg.StreamReplicas},
 		log.Named("publisher"), publisher.PollInterval(cfg.PollInterval),
-		publisher.ReconcileInterval(cfg.ReconcileInterval), publisher.Observe(mon.Publishing()), publisher.Sign(signer))
+		publisher.ReconcileInterval(cfg.ReconcileInterval), publisher.Observe(mon.Publishing()), publisher.Sign(signer),
+		testPause(cfg.TestPauseAt, log))
 
 	events := httpapi.NewVersionFeed(db, log.Named("events"))
 	api := &httpapi.Server{Environments: db, Flags: db, Cohorts: db, Bulk: db, Audit: db, Tokens: db, Definitions: db,

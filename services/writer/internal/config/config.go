@@ -51,6 +51,10 @@ type Config struct {
 	// RequestTimeout is HALYARD_REQUEST_TIMEOUT: how long an admin call may take before it answers 503
 	// (imports and cohort uploads: HALYARD_HTTP_WRITE_TIMEOUT instead). 0: httpapi.DefaultRequestTimeout.
 	RequestTimeout time.Duration
+	// TestPauseAt is HALYARD_TEST_PAUSE_AT: for fault tests only, the publisher stops for good at this step
+	// of commit → publish → mark (TestPauseSteps) and logs it, so that the test can kill the writer there;
+	// refused unless WRITER_ADDR and NATS_URL are on loopback (testpause.go).
+	TestPauseAt string
 }
 
 // AdminOff is the HALYARD_ADMIN_ADDR that disables the admin listener.
@@ -85,6 +89,8 @@ var Help = `Environment:
   HALYARD_LOG_LEVEL        debug, info, warn or error (default info)
   HALYARD_DEBUG            set to anything: debug-level logs when HALYARD_LOG_LEVEL is not set
   HALYARD_EVALUATOR_URL    evaluators' URL as SDKs reach it, filled into the admin UI's SDK snippets (default none)
+  HALYARD_TEST_PAUSE_AT    tests only: stop publishing for good at after-commit, after-puback or after-mark;
+                           refused unless WRITER_ADDR and NATS_URL are loopback
 ` + httpserve.Help(DefaultHTTP) + `
 Tracing (OpenTelemetry, off unless an endpoint is set):
 ` + tracing.Help
@@ -103,6 +109,7 @@ func FromEnv() (Config, error) {
 		AdminAddr:     envOr("HALYARD_ADMIN_ADDR", ":9090"),
 		EvaluatorURL:  os.Getenv("HALYARD_EVALUATOR_URL"),
 		Tracing:       tracing.FromEnv(os.Getenv),
+		TestPauseAt:   os.Getenv("HALYARD_TEST_PAUSE_AT"),
 	}
 	c.SigningKeyFile = os.Getenv("HALYARD_SIGNING_KEY_FILE")
 	var errs []error
@@ -170,7 +177,7 @@ func (c Config) Validate() error {
 	if strings.ContainsAny(c.SubjectPrefix, " *>") || c.SubjectPrefix == "" {
 		errs = append(errs, errors.New("HALYARD_SUBJECT_PREFIX must be a plain subject"))
 	}
-	return errors.Join(append(errs, c.NATS.Validate(), c.HTTP.Validate(), c.Tracing.Validate())...)
+	return errors.Join(append(errs, c.NATS.Validate(), c.HTTP.Validate(), c.Tracing.Validate(), c.validateTestPauseAt())...)
 }
 
 // Signer loads the snapshot signing key (nil when HALYARD_SIGNING_KEY_FILE is not set).

@@ -32,10 +32,14 @@ func (p *Publisher) publishEnv(ctx context.Context, envID int64) (locked bool, e
 	marked, locked, err := p.outbox.Publish(ctx, p.stream.Name, envID,
 		func(snap *wire.Snapshot, traces []map[string]string, lastSeq uint64, lastVersion int64) (uint64, int64, error) {
 			version, committedAt = snap.Version, snap.CommittedAt
+			p.pauseAt(ctx, StepAfterCommit, envID, version)
 			var sctx context.Context
 			sctx, span = startPublish(ctx, start, p.stream.Subject(envID), snap, traces)
 			var last position
 			last, bytes, pubErr = p.publish(sctx, snap, position{seq: lastSeq, version: lastVersion})
+			if pubErr == nil && bytes > 0 {
+				p.pauseAt(ctx, StepAfterPuback, envID, version)
+			}
 			return last.seq, last.version, pubErr
 		})
 	if span != nil {
@@ -56,6 +60,7 @@ func (p *Publisher) publishEnv(ctx context.Context, envID int64) (locked bool, e
 	p.log.Debug("published snapshot", zap.Int64("environment", envID), zap.Int64("version", version),
 		zap.Int("bytes", bytes), zap.Int64("outbox_rows", marked))
 	if bytes > 0 {
+		p.pauseAt(ctx, StepAfterMark, envID, version)
 		p.observePublished(envID, version, bytes, start, committedAt)
 		if p.published != nil {
 			p.published(envID, version, bytes)
