@@ -26,7 +26,7 @@ type Publisher struct {
 	published      func(envID, version int64, bytes int)
 	observer       Observer
 	signing        *signing // nil: snapshots go unsigned
-	pauseStep      string // PauseAt: tests only
+	pauseStep      string   // PauseAt: tests only
 	pause          func(ctx context.Context, step string, envID, version int64)
 
 	st jetstream.Stream
