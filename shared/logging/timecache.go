@@ -8,9 +8,6 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// iso8601Layout is zapcore.ISO8601TimeEncoder's layout.
-const iso8601Layout = "2006-01-02T15:04:05.000Z0700"
-
 // second is the text of one second of one location: what comes before the milliseconds, and the zone.
 type second struct {
 	unix   int64

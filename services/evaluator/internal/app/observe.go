@@ -27,7 +27,6 @@ type observability struct {
 	snapshots *metrics.Snapshots
 	access    *zap.Logger // buffered: flushed every second and by close
 	nats      *status.NATSWatch
-	natsURL   string
 }
 
 // newObservability builds the registry with the metrics that need nothing else than nc.

@@ -139,7 +139,7 @@ func waitApplySpan(tb testing.TB, sr *tracetest.SpanRecorder, envID, version int
 func spanAttrs(s sdktrace.ReadOnlySpan) map[string]string {
 	m := map[string]string{}
 	for _, kv := range s.Attributes() {
-		m[string(kv.Key)] = kv.Value.Emit()
+		m[string(kv.Key)] = kv.Value.String()
 	}
 	return m
 }

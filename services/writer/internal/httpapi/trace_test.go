@@ -138,7 +138,7 @@ func childrenOf(sr *tracetest.SpanRecorder, parent trace.SpanContext, name strin
 func spanAttrs(s sdktrace.ReadOnlySpan) map[string]string {
 	m := map[string]string{}
 	for _, kv := range s.Attributes() {
-		m[string(kv.Key)] = kv.Value.Emit()
+		m[string(kv.Key)] = kv.Value.String()
 	}
 	return m
 }

@@ -70,7 +70,7 @@ func outboxTraces(tb testing.TB, db *DB, envID, version int64) []map[string]stri
 func attrs(s sdktrace.ReadOnlySpan) map[string]string {
 	m := map[string]string{}
 	for _, kv := range s.Attributes() {
-		m[string(kv.Key)] = kv.Value.Emit()
+		m[string(kv.Key)] = kv.Value.String()
 	}
 	return m
 }

@@ -152,7 +152,7 @@ func onlySpan(tb testing.TB, sr *tracetest.SpanRecorder, name string) sdktrace.R
 func spanAttrs(s sdktrace.ReadOnlySpan) map[string]string {
 	m := map[string]string{}
 	for _, kv := range s.Attributes() {
-		m[string(kv.Key)] = kv.Value.Emit()
+		m[string(kv.Key)] = kv.Value.String()
 	}
 	return m
 }
