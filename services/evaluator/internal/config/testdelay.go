@@ -2,10 +2,9 @@ package config
 
 import (
 	"errors"
-	"net"
-	"net/url"
-	"strings"
 	"time"
+
+	"github.com/halyard-flags/halyard/shared/natsconn"
 )
 
 // MaxMinVersionWait bounds HALYARD_MIN_VERSION_WAIT: a request holds its connection that long at most.
@@ -22,33 +21,8 @@ func (c Config) validateTestApplyDelay() error {
 	if c.TestApplyDelay < 0 {
 		return errors.New("HALYARD_TEST_APPLY_DELAY must not be negative")
 	}
-	if !loopbackAddr(c.Addr) || !loopbackNATS(c.NATS.URL) {
+	if !natsconn.OnLoopback(c.Addr, c.NATS.URL) {
 		return errors.New("HALYARD_TEST_APPLY_DELAY is for tests only: it needs EVALUATOR_ADDR and NATS_URL on loopback")
 	}
 	return nil
-}
-
-// loopbackAddr: a listen address on a loopback interface (":8081" listens on every interface).
-func loopbackAddr(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	return err == nil && loopbackHost(host)
-}
-
-// loopbackNATS: every server of a NATS URL list is on loopback.
-func loopbackNATS(urls string) bool {
-	for _, u := range strings.Split(urls, ",") {
-		p, err := url.Parse(strings.TrimSpace(u))
-		if err != nil || !loopbackHost(p.Hostname()) {
-			return false
-		}
-	}
-	return true
-}
-
-func loopbackHost(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

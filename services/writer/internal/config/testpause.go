@@ -2,10 +2,10 @@ package config
 
 import (
 	"errors"
-	"net"
-	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/halyard-flags/halyard/shared/natsconn"
 )
 
 // TestPauseSteps are the points of commit → publish → mark where HALYARD_TEST_PAUSE_AT stops the publisher:
@@ -25,33 +25,8 @@ func (c Config) validateTestPauseAt() error {
 	if !slices.Contains(TestPauseSteps, c.TestPauseAt) {
 		return errors.New("HALYARD_TEST_PAUSE_AT must be " + strings.Join(TestPauseSteps, ", ") + " or empty")
 	}
-	if !loopbackAddr(c.Addr) || !loopbackNATS(c.NATS.URL) {
+	if !natsconn.OnLoopback(c.Addr, c.NATS.URL) {
 		return errors.New("HALYARD_TEST_PAUSE_AT is for tests only: it needs WRITER_ADDR and NATS_URL on loopback")
 	}
 	return nil
-}
-
-// loopbackAddr: a listen address on a loopback interface (":8080" listens on every interface).
-func loopbackAddr(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	return err == nil && loopbackHost(host)
-}
-
-// loopbackNATS: every server of a NATS URL list is on loopback.
-func loopbackNATS(urls string) bool {
-	for _, u := range strings.Split(urls, ",") {
-		p, err := url.Parse(strings.TrimSpace(u))
-		if err != nil || !loopbackHost(p.Hostname()) {
-			return false
-		}
-	}
-	return true
-}
-
-func loopbackHost(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
