@@ -109,7 +109,9 @@ func TestCommittedAt(t *testing.T) {
 	}
 	obs.mu.Lock()
 	defer obs.mu.Unlock()
-	if diff := cmp.Diff(map[string]int(nil), obs.failures); diff != "" || obs.attempts < 2 {
+	// At least one attempt: two drains of this writer may meet, and the one that finds the environment's
+	// publish lock taken makes no attempt while the other publishes every pending change.
+	if diff := cmp.Diff(map[string]int(nil), obs.failures); diff != "" || obs.attempts < 1 {
 		t.Errorf("%d attempts, failures mismatch (-want +got):\n%s", obs.attempts, diff)
 	}
 }
