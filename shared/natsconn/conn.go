@@ -130,3 +130,13 @@ func throttled(interval time.Duration) func() bool {
 		return true
 	}
 }
+
+// Stop drains the connection, waiting until it is closed for at most timeout, and logs how that went: the
+// last NATS step of a service's shutdown.
+func (c *Conn) Stop(timeout time.Duration, log *zap.Logger) {
+	if err := c.Drain(timeout); err != nil {
+		log.Warn("stopping: NATS did not drain cleanly", zap.Error(err))
+		return
+	}
+	log.Info("stopping: NATS drained")
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/halyard-flags/halyard/shared/buildinfo"
 	"go.opentelemetry.io/otel"
@@ -104,5 +105,15 @@ func (c Config) sampler() sdktrace.Sampler {
 		return sdktrace.ParentBased(sdktrace.TraceIDRatioBased(ratio))
 	default:
 		return sdktrace.ParentBased(sdktrace.AlwaysSample())
+	}
+}
+
+// Flush runs shutdown (what Setup returned), exporting the spans still buffered, for at most timeout, and
+// logs when not all could be.
+func Flush(shutdown func(context.Context) error, timeout time.Duration, log *zap.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := shutdown(ctx); err != nil {
+		log.Warn("stopping: spans not all exported", zap.Error(err))
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"sync"
 	"time"
 
 	"github.com/halyard-flags/halyard/services/evaluator/internal/config"
@@ -18,10 +17,8 @@ import (
 	"github.com/halyard-flags/halyard/services/evaluator/internal/store"
 	"github.com/halyard-flags/halyard/services/evaluator/internal/streams"
 	"github.com/halyard-flags/halyard/shared/httpserve"
-	"github.com/halyard-flags/halyard/shared/logging"
 	"github.com/halyard-flags/halyard/shared/natsconn"
 	"github.com/halyard-flags/halyard/shared/tracing"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
@@ -32,16 +29,17 @@ import (
 // follower; the spans still buffered, flushed (when tracing is on); NATS, drained until closed. bound, if
 // set, receives the HTTP listen address.
 func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net.Addr)) error {
-	nc, err := natsconn.Connect(cfg.NATS, "halyard-evaluator", log.Named("nats"), logHandlers(cfg, log)...)
+	// While NATS is away the evaluator serves the last snapshots it holds: every NATS log line says so.
+	nc, err := natsconn.Connect(cfg.NATS, "halyard-evaluator", log.Named("nats").With(zap.String("meanwhile", "serving the last snapshots")))
 	if err != nil {
 		return err
 	}
-	defer drain(nc, cfg.HTTP.ShutdownTimeout, log)
+	defer nc.Stop(cfg.HTTP.ShutdownTimeout, log)
 	flush, err := tracing.Setup(ctx, cfg.Tracing, "halyard-evaluator", log.Named("tracing"))
 	if err != nil {
 		return err
 	}
-	defer flushTraces(flush, cfg.HTTP.ShutdownTimeout, log) // before NATS drains: deferred after it
+	defer tracing.Flush(flush, cfg.HTTP.ShutdownTimeout, log) // before NATS drains: deferred after it
 	js, err := jetstream.New(nc.Conn)
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
@@ -116,41 +114,6 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	return g.Wait()
 }
 
-// logHandlers say what the evaluator does while NATS is away: it serves the last snapshots.
-func logHandlers(cfg config.Config, log *zap.Logger) []nats.Option {
-	failing := throttled(10 * time.Second)
-	return []nats.Option{
-		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
-			if failing() { // an attempt every 250 ms; say so every 10 s
-				log.Warn("cannot reach NATS; retrying (serving the last snapshots, if any)", zap.String("url", logging.RedactNATS(cfg.NATS.URL)), zap.Error(err))
-			}
-		}),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err != nil {
-				log.Warn("NATS disconnected; serving the last snapshots", zap.Error(err))
-			}
-		}),
-	}
-}
-
-// flushTraces exports the spans still buffered, at most timeout.
-func flushTraces(flush func(context.Context) error, timeout time.Duration, log *zap.Logger) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	if err := flush(ctx); err != nil {
-		log.Warn("stopping: spans not all exported", zap.Error(err))
-	}
-}
-
-// drain drains NATS until the connection is closed, at most timeout.
-func drain(nc *natsconn.Conn, timeout time.Duration, log *zap.Logger) {
-	if err := nc.Drain(timeout); err != nil {
-		log.Warn("stopping: NATS did not drain cleanly", zap.Error(err))
-		return
-	}
-	log.Info("stopping: NATS drained")
-}
-
 // newStreams gives the API its change streams, unless they are off, and returns their hub. A refetch naming
 // a version this replica has not applied waits for it as long as a request naming one does.
 func newStreams(cfg config.Streams, wait time.Duration, st *store.Store, api *httpapi.Server) *streams.Hub {
@@ -162,19 +125,4 @@ func newStreams(cfg config.Streams, wait time.Duration, st *store.Store, api *ht
 	api.Streams = &httpapi.Streams{Hub: hub, Signer: streams.NewSigner([]byte(cfg.Secret), cfg.TokenTTL),
 		BaseURL: cfg.URL, RefetchWait: wait}
 	return hub
-}
-
-// throttled returns a function that reports true at most once per interval.
-func throttled(interval time.Duration) func() bool {
-	var mu sync.Mutex
-	var last time.Time
-	return func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		if time.Since(last) < interval {
-			return false
-		}
-		last = time.Now()
-		return true
-	}
 }

@@ -53,13 +53,13 @@ func Run(ctx context.Context, cfg config.Config, log *zap.Logger, bound func(net
 	if err != nil {
 		return err
 	}
-	defer drain(nc, cfg.HTTP.ShutdownTimeout, log)
+	defer nc.Stop(cfg.HTTP.ShutdownTimeout, log)
 	flush, err := tracing.Setup(ctx, cfg.Tracing, "halyard-writer", log.Named("tracing"))
 	if err != nil {
 		return err
 	}
-	defer flushTraces(flush, cfg.HTTP.ShutdownTimeout, log) // before NATS drains: deferred after it
-	db.MaxPayload = nc.Conn.MaxPayload                      // bounds snapshots: changes that could never be published are refused
+	defer tracing.Flush(flush, cfg.HTTP.ShutdownTimeout, log) // before NATS drains: deferred after it
+	db.MaxPayload = nc.Conn.MaxPayload                        // bounds snapshots: changes that could never be published are refused
 	js, err := jetstream.New(nc.Conn)
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
@@ -141,24 +141,6 @@ func publish(ctx context.Context, db *postgres.DB, pub *publisher.Publisher, sch
 	ready.start()
 	log.Info("writer ready")
 	return pub.Run(ctx)
-}
-
-// flushTraces exports the spans still buffered, at most timeout.
-func flushTraces(flush func(context.Context) error, timeout time.Duration, log *zap.Logger) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	if err := flush(ctx); err != nil {
-		log.Warn("stopping: spans not all exported", zap.Error(err))
-	}
-}
-
-// drain drains NATS until the connection is closed, at most timeout.
-func drain(nc *natsconn.Conn, timeout time.Duration, log *zap.Logger) {
-	if err := nc.Drain(timeout); err != nil {
-		log.Warn("stopping: NATS did not drain cleanly", zap.Error(err))
-		return
-	}
-	log.Info("stopping: NATS drained")
 }
 
 // migrate applies the schema migrations, retrying while PostgreSQL cannot be reached: the writer runs (and
