@@ -223,9 +223,13 @@ func TestWriteFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Apply(snapshot(1, 3))
-	waitFor(t, "v3 on disk", func() error {
+	// The file is renamed into place before the batch ends and the recovery is logged: wait for both.
+	waitFor(t, "v3 on disk and the recovery logged", func() error {
 		if v := onDisk(t, dir, 1); v != 3 {
 			return fmt.Errorf("on disk: v%d", v)
+		}
+		if logs.FilterMessageSnippet("writing snapshots to disk again").Len() == 0 {
+			return fmt.Errorf("the recovery is not logged yet")
 		}
 		return nil
 	})
